@@ -76,14 +76,19 @@ private:
 // bias 0, linear biases 0; item row 0 (padding) zero.
 void init_params(ParamArena& p, uint64_t seed);
 
-// Activations of one forward pass, and their gradients for backward.
+// Activations of one forward pass, and their gradients for backward, for up to
+// max_batch sequences, all allocated here (nothing is allocated inside a step).
+// for_training = false makes an inference-only workspace: no gradient buffers and
+// one block's activations reused by every block (several times smaller); a
+// training forward or a backward on it throws Error.
 class Workspace {
 public:
-    Workspace(const ModelConfig& cfg, int32_t max_batch);
+    Workspace(const ModelConfig& cfg, int32_t max_batch, bool for_training = true);
     ~Workspace();
     Workspace(Workspace&&) noexcept;
     Workspace& operator=(Workspace&&) noexcept;
     int32_t max_batch() const;
+    bool trainable() const;
     struct Impl;
     Impl& impl() { return *impl_; }
 
@@ -91,8 +96,10 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-// seq: (B, T) item ids, left-padded with 0, B <= ws.max_batch(). With training set,
-// dropout draws from rng. Returns the final-normalised hidden states (B, T, C),
+// seq: (B, T) item ids, left-padded with 0, B <= ws.max_batch(). With training set
+// and dropout > 0, the call takes one rng->next() as the seed of all its dropout masks
+// (one stream per layer, sequence and head: see ops.h), so they do not depend on the
+// thread count. Returns the final-normalised hidden states (B, T, C),
 // owned by ws and valid until its next forward. Padded positions' rows are zero.
 const float* sasrec_forward(const ParamArena& w, Workspace& ws, const int32_t* seq, int32_t B,
                             bool training, Rng* rng);

@@ -26,10 +26,14 @@ struct LossConfig {
 //   CE:                none (softmax over all N items)
 // Negatives never include the user's own history (the sampler's job).
 
-struct LossScratch;  // per-call buffers, sized once
+struct LossScratch;  // per-call buffers: grown on first use, never shrunk or regrown for smaller calls
 struct LossBuffers {
     LossBuffers();
     ~LossBuffers();
+    LossBuffers(const LossBuffers&) = delete;
+    LossBuffers& operator=(const LossBuffers&) = delete;
+    LossBuffers(LossBuffers&& o) noexcept;
+    LossBuffers& operator=(LossBuffers&& o) noexcept;
     LossScratch* scratch = nullptr;
 };
 
@@ -40,9 +44,24 @@ float loss_forward_backward(const LossConfig& cfg, const float* hidden, const fl
                             const int32_t* targets, const int32_t* negatives, int32_t B, int32_t T,
                             int32_t C, int32_t N, float* dhidden, float* dE, LossBuffers& buf);
 
+// The loss definitions (per non-padded target with hidden state h, positive item i,
+// s_j = h . E[j]; n = number of non-padded targets):
+//   BCE:        (1/n) sum [ softplus(-s_i) + softplus(s_neg) ]           (the paper, pmixer port)
+//   CE:         (1/n) sum [ logsumexp_{j=1..N} s_j - s_i ]
+//   SAMPLED_CE: (1/n) sum [ logsumexp(s_i, s_neg_1..s_neg_K) - s_i ]
+//   GBCE:       (1/(n(K+1))) sum [ beta softplus(-s_i) + sum_k softplus(s_neg_k) ],
+//               beta = alpha (t (1 - 1/alpha) + 1/alpha), alpha = K / (N - 1)
+//               (gSASRec: -log sigmoid(s_i)^beta - sum log(1 - sigmoid(s_neg)), averaged
+//               over the K+1 scores of a position as the authors' code does).
+// Ids out of range (a target outside [0, N], a negative outside [1, N]) throw Error.
+
 // Forward only (validation loss); same arguments, no gradients.
 float loss_forward(const LossConfig& cfg, const float* hidden, const float* E, const int32_t* targets,
                    const int32_t* negatives, int32_t B, int32_t T, int32_t C, int32_t N,
                    LossBuffers& buf);
+
+// FLOPs of loss_forward_backward's products for n_targets non-padded targets (for
+// benchmarks): BCE 12C, CE 6NC, SAMPLED_CE/GBCE 6(K+1)C per target.
+double loss_train_flops(const LossConfig& cfg, int64_t n_targets, int32_t C, int32_t N);
 
 }  // namespace anirec

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# `anirec serve` as an operator runs it: start on a free port, SIGHUP swaps in a new
+# model file, a bad file is refused (SIGHUP and POST /v1/admin/reload) while the old
+# model keeps serving, SIGTERM exits 0; bad flags exit 2, a bad model file and a busy
+# port exit 1 with a message naming them.
+#   bash tests/cli/serve_signals.sh <path-to-anirec> [shared-data-dir]
+set -euo pipefail
+anirec=$1
+command -v python3 >/dev/null || { echo "SKIP: python3 is needed for the HTTP calls"; exit 77; }
+
+work=$(mktemp -d)
+server_pid=""
+cleanup() {
+    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then kill -KILL "$server_pid"; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; [ -f "$work/serve.err" ] && sed 's/^/  server: /' "$work/serve.err" >&2; exit 1; }
+
+# http METHOD URL [BODY] -> prints "STATUS BODY"
+http() {
+    python3 - "$@" <<'EOF'
+import sys, urllib.request, urllib.error
+method, url = sys.argv[1], sys.argv[2]
+data = sys.argv[3].encode() if len(sys.argv) > 3 else None
+req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+try:
+    with urllib.request.urlopen(req, timeout=10) as r:
+        print(r.status, r.read().decode())
+except urllib.error.HTTPError as e:
+    print(e.code, e.read().decode())
+EOF
+}
+# json_get 'BODY' 'expr over j' -> value
+json_get() { python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
+
+# Two small models from different synthetic worlds (800 and 600 users).
+model_of() {  # users seed out
+    "$anirec" synth -o "$work/s$2" --preset demo --users "$1" --items 150 --seed "$2" -q
+    "$anirec" prepare "$work/s$2/ratings.csv" --meta "$work/s$2/anime.csv" -o "$work/d$2.anirec" -q
+    "$anirec" train "$work/d$2.anirec" -o "$3" --epochs 1 --maxlen 20 --hidden 16 --blocks 1 --batch-size 128 \
+        --verbose 0 --no-validate --no-test --baselines none --seed "$2" >/dev/null
+}
+model_of 800 1 "$work/a.safetensors"
+model_of 600 2 "$work/b.safetensors"
+cp "$work/a.safetensors" "$work/model.safetensors"
+
+# Usage errors exit 2; a bad model file exits 1 naming it.
+set +e
+"$anirec" serve --model "$work/model.safetensors" --port 70000 >/dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] || fail "--port 70000 exited $rc, expected 2"
+"$anirec" serve --model "$work/nope.safetensors" >/dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] || fail "a missing --model exited $rc, expected 2"
+echo "not a model" > "$work/garbage.safetensors"
+"$anirec" serve --model "$work/garbage.safetensors" --port 0 >/dev/null 2>"$work/err.txt"; rc=$?
+[ $rc -eq 1 ] || fail "a bad model file exited $rc, expected 1"
+grep -q "garbage.safetensors" "$work/err.txt" || fail "the error does not name the file: $(cat "$work/err.txt")"
+set -e
+
+"$anirec" serve --model "$work/model.safetensors" --port 0 --threads 2 >"$work/serve.out" 2>"$work/serve.err" &
+server_pid=$!
+for _ in $(seq 1 300); do
+    grep -q "listening on" "$work/serve.out" 2>/dev/null && break
+    kill -0 "$server_pid" 2>/dev/null || fail "the server exited at start"
+    sleep 0.05
+done
+base=$(grep -o 'http://[0-9.]*:[0-9]*' "$work/serve.out") || fail "no URL on stdout: $(cat "$work/serve.out")"
+port=${base##*:}
+
+read -r st body <<<"$(http GET "$base/healthz")"
+[ "$st" = 200 ] || fail "healthz: $st $body"
+[ "$(json_get "$body" 'j["model_generation"]')" = 1 ] || fail "generation should be 1: $body"
+read -r st body <<<"$(http GET "$base/v1/model")"
+[ "$(json_get "$body" 'j["data"]["users"]')" = 800 ] || fail "model a should have 800 users: $body"
+
+# A second server on the same port is refused, exit 1.
+set +e
+"$anirec" serve --model "$work/model.safetensors" --port "$port" >/dev/null 2>"$work/err.txt"; rc=$?
+set -e
+[ $rc -eq 1 ] || fail "a busy port exited $rc, expected 1"
+grep -q "$port" "$work/err.txt" || fail "the error does not name the port: $(cat "$work/err.txt")"
+
+wait_generation() {  # wait until /healthz reports generation $1
+    for _ in $(seq 1 200); do
+        read -r st body <<<"$(http GET "$base/healthz")"
+        [ "$(json_get "$body" 'j["model_generation"]')" = "$1" ] && return 0
+        sleep 0.05
+    done
+    fail "generation never reached $1: $body"
+}
+
+# SIGHUP with a new file (replaced atomically, as train writes it): model b serves.
+cp "$work/b.safetensors" "$work/tmp.safetensors" && mv "$work/tmp.safetensors" "$work/model.safetensors"
+kill -HUP "$server_pid"
+wait_generation 2
+read -r st body <<<"$(http GET "$base/v1/model")"
+[ "$(json_get "$body" 'j["data"]["users"]')" = 600 ] || fail "model b should serve after SIGHUP: $body"
+
+# A truncated file: SIGHUP and the admin endpoint refuse it, model b keeps serving.
+head -c 1000 "$work/b.safetensors" > "$work/tmp.safetensors" && mv "$work/tmp.safetensors" "$work/model.safetensors"
+kill -HUP "$server_pid"
+for _ in $(seq 1 200); do grep -q "refused" "$work/serve.err" && break; sleep 0.05; done
+grep -q "SIGHUP: refused" "$work/serve.err" || fail "no refusal logged after SIGHUP with a bad file"
+read -r st body <<<"$(http POST "$base/v1/admin/reload" "")"
+[ "$st" = 409 ] || fail "reload of a bad file: $st $body (expected 409)"
+[ "$(json_get "$body" 'j["error"]')" = reload_failed ] || fail "reload error body: $body"
+read -r st body <<<"$(http GET "$base/healthz")"
+[ "$(json_get "$body" 'j["model_generation"]')" = 2 ] || fail "a refused file changed the generation: $body"
+read -r st body <<<"$(http POST "$base/v1/recommend" '{"history": [1, 2], "k": 3}')"
+[ "$st" = 200 ] || fail "recommend after a refused reload: $st $body"
+[ "$(json_get "$body" 'len(j["items"])')" = 3 ] || fail "recommend returned: $body"
+
+# The admin endpoint swaps in a good file.
+cp "$work/a.safetensors" "$work/tmp.safetensors" && mv "$work/tmp.safetensors" "$work/model.safetensors"
+read -r st body <<<"$(http POST "$base/v1/admin/reload" "")"
+[ "$st" = 200 ] || fail "reload: $st $body"
+[ "$(json_get "$body" 'j["generation"]')" = 3 ] || fail "reload generation: $body"
+
+# SIGTERM: exit 0, promptly.
+kill -TERM "$server_pid"
+for _ in $(seq 1 200); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.05; done
+kill -0 "$server_pid" 2>/dev/null && fail "the server still runs 10 s after SIGTERM"
+set +e
+wait "$server_pid"; rc=$?
+set -e
+server_pid=""
+[ $rc -eq 0 ] || fail "exit status after SIGTERM: $rc"
+grep -q "stopped" "$work/serve.err" || fail "no 'stopped' line after SIGTERM"
+echo "PASS"
