@@ -202,8 +202,12 @@ function scoreBar(frac) {
   return el("span", { class: "bar" }, el("i", { style: `width: ${pct}%` }));
 }
 
+// A result card. Recommendations carry the model's score (a logit, shown against the
+// list's range); the popular list carries how many training histories hold the anime.
 function card(it, lo, hi) {
-  const frac = hi > lo ? (it.score - lo) / (hi - lo) : 1;
+  const ranked = typeof it.score === "number";
+  const value = ranked ? it.score : it.popularity;
+  const frac = hi > lo ? (value - lo) / (hi - lo) : 1;
   const alt = it.english_title && it.english_title !== it.title ? it.english_title : "";
   return el("article", { class: "card", "data-id": it.id },
     el("div", { class: "poster", style: posterStyle(it.id) },
@@ -214,8 +218,10 @@ function card(it, lo, hi) {
       el("div", { class: "card-title", text: it.title }),
       alt ? el("div", { class: "card-sub", text: alt }) : null,
       el("div", {}, ...(it.genres || []).slice(0, 4).map((g) => el("span", { class: "genre-tag", text: g }))),
-      el("div", { class: "score", title: "Model score (logit): higher means more likely next" },
-        scoreBar(frac), el("span", { class: "score-value", text: it.score === null ? "–" : it.score.toFixed(2) })),
+      el("div", { class: "score", title: ranked ? "Model score (logit): higher means more likely next"
+                                                : "Training histories that contain this anime" },
+        scoreBar(frac),
+        el("span", { class: "score-value", text: ranked ? it.score.toFixed(2) : `${fmt(it.popularity)} watched` })),
       el("div", { class: "card-actions" },
         el("button", { class: "btn primary", type: "button", text: inHistory(it.id) ? "✓ Watched" : "+ Watched",
                        onclick: () => addToHistory(it) }),
@@ -306,6 +312,7 @@ function renderChips(container, names, selected) {
     onclick: (e) => {
       if (selected.has(n)) selected.delete(n); else selected.add(n);
       e.currentTarget.setAttribute("aria-pressed", selected.has(n) ? "true" : "false");
+      updateFilterCount();
       save();
       refreshRecommendations();
     } })));
@@ -354,19 +361,22 @@ function renderModel(m) {
   for (const g of [...state.genres]) if (!(m.genres || []).includes(g)) state.genres.delete(g);
   for (const t of [...state.types]) if (!(m.types || []).includes(t)) state.types.delete(t);
   $("filters").hidden = !(m.genres || []).length && !(m.types || []).length;
+  updateFilterCount();
 }
 
 async function loadPopular() {
   try {
     const r = await api("/v1/items?limit=8");
-    $("popular").replaceChildren(...r.items.map((it) => el("li", { "data-id": it.id, onclick: () => addToHistory(it) },
-      el("span", { class: "sim-dot", style: posterStyle(it.id) + "; width: 26px; height: 26px; font-size: .7rem",
-                   text: initials(it.title) }),
-      el("span", { class: "m-title", text: it.title }),
-      el("span", { class: "m-add", text: "+" }))));
+    const pops = r.items.map((i) => i.popularity);
+    $("popular").replaceChildren(...r.items.map((it) => card(it, 0, Math.max(...pops))));
   } catch (e) {
-    $("popular-block").hidden = true;
+    $("popular").hidden = true;
   }
+}
+
+function updateFilterCount() {
+  const n = state.genres.size + state.types.size + (state.excludeSeen ? 0 : 1);
+  $("filter-count").textContent = n ? `${n} active` : "";
 }
 
 // ---- start ------------------------------------------------------------------------------
@@ -380,7 +390,8 @@ async function start() {
   $("clear-history").addEventListener("click", () => { state.history = []; save(); renderHistory(); refreshRecommendations(); });
   $("close-similar").addEventListener("click", closeSimilar);
   $("exclude-seen").checked = state.excludeSeen;
-  $("exclude-seen").addEventListener("change", (e) => { state.excludeSeen = e.target.checked; save(); refreshRecommendations(); });
+  $("exclude-seen").addEventListener("change", (e) => {
+    state.excludeSeen = e.target.checked; updateFilterCount(); save(); refreshRecommendations(); });
   document.addEventListener("keydown", (e) => {
     if (e.key === "/" && document.activeElement !== $("search")) { e.preventDefault(); $("search").focus(); }
   });

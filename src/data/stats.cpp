@@ -274,7 +274,10 @@ std::string stats_text(const json& r) {
         os << "order: " << kind << " — " << o["meaning"].get<std::string>() << "\n";
     else
         os << "!!! ORDER: " << kind << " !!!\n    " << o["meaning"].get<std::string>() << ".\n";
-    os << "    evidence: " << thousands(o["users_sorted"].get<int64_t>()) << " of "
+    if (o["users_checked"].get<int64_t>() == 0 && o["pair_instances"].get<int64_t>() == 0)
+        os << "    evidence: too few sequences of 3+ items to test whether they are sorted by id\n";
+    else
+        os << "    evidence: " << thousands(o["users_sorted"].get<int64_t>()) << " of "
        << thousands(o["users_checked"].get<int64_t>()) << " users with >= 3 items ("
        << fixed(o["sorted_share"].get<double>() * 100, 1) << "%) are sorted by item id; "
        << fixed(o["pair_consistency"].get<double>() * 100, 2) << "% of " << thousands(o["pair_instances"].get<int64_t>())

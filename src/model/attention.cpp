@@ -65,7 +65,7 @@ inline void zero_past_diagonal(float* row, int i, int Lp) {
 
 inline float keep_scale(float p) { return p > 0.f ? 1.f / (1.f - p) : 1.f; }
 
-int scratch_team(int scratch_threads) {
+[[maybe_unused]] int scratch_team(int scratch_threads) {
 #ifdef ANIREC_HAVE_OPENMP
     return std::max(1, std::min(omp_get_max_threads(), scratch_threads));
 #else

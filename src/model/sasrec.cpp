@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
-#include <limits>
 
 #include "model/blas.h"
 #include "model/ops.h"
@@ -220,7 +219,6 @@ struct Workspace::Impl {
         for (auto& [p_, n] : fs) nf += (n + 15) / 16 * 16;  // 64-byte aligned offsets
         for (auto& [p_, n] : bs) nb += (n + 63) / 64 * 64;
         fstore.reset(new float[nf + 16]);
-        std::fill(fstore.get(), fstore.get() + nf + 16, std::numeric_limits<float>::quiet_NaN());
         bstore.reset(new uint8_t[nb + 64]);
         float* fbase = fstore.get();
         while (reinterpret_cast<uintptr_t>(fbase) % 64) ++fbase;
