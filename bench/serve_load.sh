@@ -41,7 +41,11 @@ for _ in $(seq 1 200); do grep -q "listening on" "$out/serve.out" 2>/dev/null &&
 base=$(grep -o 'http://[0-9.]*:[0-9]*' "$out/serve.out")
 items=$(python3 -c 'import json,sys,urllib.request; print(json.load(urllib.request.urlopen(sys.argv[1]))["items"])' \
     "$base/healthz")
-export ANIREC_ITEMS=$items
+# Histories are drawn from the 200 most watched animes' raw ids.
+ANIREC_IDS=$(python3 -c 'import json,sys,urllib.request
+j = json.load(urllib.request.urlopen(sys.argv[1] + "/v1/items?limit=200"))
+print(",".join(i["id"] for i in j["items"]))' "$base")
+export ANIREC_IDS
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$pid/status"; }
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"

@@ -4,8 +4,9 @@
 -- response() counts status classes per thread; done() prints them, so the run shows
 -- that the malformed requests got 4xx and nothing got 5xx.
 -- Used by bench/serve_load.sh; standalone:
---   ANIREC_ITEMS=1500 wrk -t2 -c16 -d10s -s bench/serve_malformed.lua http://127.0.0.1:8080
-local n_items = tonumber(os.getenv("ANIREC_ITEMS") or "1000")
+--   ANIREC_IDS=1,2,3 wrk -t2 -c16 -d10s -s bench/serve_malformed.lua http://127.0.0.1:8080
+local pool = {}
+for id in string.gmatch(os.getenv("ANIREC_IDS") or "1", "[^,]+") do pool[#pool + 1] = id end
 local good = {}
 local bad = {}
 local counter = 0
@@ -25,14 +26,14 @@ function init(args)
   math.randomseed(1234 + (id or 0))
   for i = 1, 128 do
     local ids = {}
-    for j = 1, math.random(5, 50) do ids[j] = tostring(math.random(1, n_items)) end
+    for j = 1, math.random(5, 50) do ids[j] = '"' .. pool[math.random(1, #pool)] .. '"' end
     good[i] = post('{"history": [' .. table.concat(ids, ",") .. '], "k": 10}')
   end
   local long = {}
-  for j = 1, 2500 do long[j] = "1" end
+  for j = 1, 2500 do long[j] = '"' .. pool[1] .. '"' end
   bad = {
     post('{"history": [1, 2,'),                                 -- bad JSON (400)
-    post('{"history": ["999999999"]}'),                         -- unknown id (422)
+    post('{"history": [999999999]}'),                           -- unknown id (422)
     post('{"history": ["no such anime title at all"]}'),        -- unknown title (422)
     post('{"history": "1, 2", "k": "ten"}'),                    -- wrong types (400)
     post('{"history": [' .. table.concat(long, ",") .. ']}'),   -- history over --max-history (400)

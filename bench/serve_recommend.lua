@@ -1,9 +1,11 @@
 -- wrk script: POST /v1/recommend with valid watch histories.
--- 256 different bodies (histories of 5 to 50 raw ids drawn from 1..ANIREC_ITEMS,
--- k = 10), sent round-robin so the server sees varied requests.
--- Used by bench/serve_load.sh; standalone:
---   ANIREC_ITEMS=1500 wrk -t2 -c16 -d10s --latency -s bench/serve_recommend.lua http://127.0.0.1:8080
-local n_items = tonumber(os.getenv("ANIREC_ITEMS") or "1000")
+-- 256 different bodies (histories of 5 to 50 raw ids drawn from ANIREC_IDS, a comma
+-- list of the catalogue's raw ids, k = 10), sent round-robin so the server sees
+-- varied requests. Used by bench/serve_load.sh; standalone:
+--   ANIREC_IDS=1,2,3 wrk -t2 -c16 -d10s --latency -s bench/serve_recommend.lua http://127.0.0.1:8080
+local ids_env = os.getenv("ANIREC_IDS") or "1"
+local pool = {}
+for id in string.gmatch(ids_env, "[^,]+") do pool[#pool + 1] = id end
 local bodies = {}
 local counter = 0
 
@@ -11,7 +13,7 @@ local function history(seed)
   math.randomseed(seed)
   local len = math.random(5, 50)
   local ids = {}
-  for i = 1, len do ids[i] = tostring(math.random(1, n_items)) end
+  for i = 1, len do ids[i] = '"' .. pool[math.random(1, #pool)] .. '"' end
   return table.concat(ids, ",")
 end
 

@@ -170,10 +170,12 @@ Match match_route(const std::vector<std::string>& s, const std::string& raw_path
 
 // The route and start time of the request this worker thread is handling, from
 // the pre-routing hook to the logger (both run on the worker, in that order).
+// The route is matched in the pre-routing hook, before the body is read, so that a
+// request refused while reading it (413) still counts under its route.
 struct RequestState {
     bool started = false;
     std::chrono::steady_clock::time_point start;
-    size_t route = R_OTHER;
+    Match match;
     bool accepts_gzip = false;
 };
 thread_local RequestState tl_request;
@@ -337,7 +339,7 @@ void HttpServer::Impl::setup() {
     svr.set_pre_routing_handler([](const httplib::Request& req, httplib::Response&) {
         tl_request.started = true;
         tl_request.start = std::chrono::steady_clock::now();
-        tl_request.route = R_OTHER;
+        tl_request.match = match_route(path_segments(req.target), req.path);
         // cpp-httplib compresses every text or JSON response the client accepts
         // compressed, with no switch to turn it off, and picks brotli at its slowest
         // setting when offered: ~100 ms for a 20 kB script. So Accept-Encoding is
@@ -403,7 +405,7 @@ void HttpServer::Impl::setup() {
         if (tl_request.started) {
             seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - tl_request.start).count();
         }
-        metrics.record(tl_request.started ? tl_request.route : R_OTHER, res.status, seconds);
+        metrics.record(tl_request.started ? tl_request.match.route : R_OTHER, res.status, seconds);
         tl_request.started = false;
         if (opt.access_log) {
             std::fprintf(stderr, "%s %s %d %.3f ms\n", req.method.c_str(), req.path.c_str(), res.status,
@@ -415,9 +417,10 @@ void HttpServer::Impl::setup() {
 void HttpServer::Impl::dispatch(const httplib::Request& req, httplib::Response& res) {
     metrics.begin_request();
     try {
-        const std::vector<std::string> segs = path_segments(req.target);
-        Match m = match_route(segs, req.path);
-        tl_request.route = m.route;
+        if (!tl_request.started) {  // not through the pre-routing hook: cannot happen with httplib 0.11
+            tl_request.match = match_route(path_segments(req.target), req.path);
+        }
+        const Match& m = tl_request.match;
         if (m.method == nullptr) {
             throw ApiError(ApiErrorKind::ROUTE_NOT_FOUND, cat("no endpoint at ", req.path, " (see /openapi.json)"));
         }

@@ -151,6 +151,7 @@ TEST(HttpOps, MetricsCountRequestsLatencyAndErrors) {
     httplib::Client c = s.client();
     for (int i = 0; i < 3; ++i) c.Post("/v1/recommend", R"({"history": [1]})", "application/json");
     c.Post("/v1/recommend", "not json", "application/json");
+    c.Post("/v1/recommend", std::string(100 * 1024, ' '), "application/json");  // over the 64 kB limit
     c.Get("/v1/items/12345");
     c.Get("/no/such/route");
 
@@ -161,14 +162,17 @@ TEST(HttpOps, MetricsCountRequestsLatencyAndErrors) {
     const std::string& m = r->body;
     EXPECT_EQ(metric(m, "anirec_http_requests_total{route=\"/v1/recommend\",code=\"200\"}"), 3) << m;
     EXPECT_EQ(metric(m, "anirec_http_requests_total{route=\"/v1/recommend\",code=\"400\"}"), 1);
+    // Refused while reading the body, still counted under its route.
+    EXPECT_EQ(metric(m, "anirec_http_requests_total{route=\"/v1/recommend\",code=\"413\"}"), 1);
+    EXPECT_EQ(metric(m, "anirec_http_errors_total{code=\"413\",error=\"payload_too_large\"}"), 1);
     EXPECT_EQ(metric(m, "anirec_http_requests_total{route=\"/v1/items/{id}\",code=\"404\"}"), 1);
     EXPECT_EQ(metric(m, "anirec_http_requests_total{route=\"other\",code=\"404\"}"), 1);
     EXPECT_EQ(metric(m, "anirec_http_errors_total{code=\"400\",error=\"invalid_json\"}"), 1);
     EXPECT_EQ(metric(m, "anirec_http_errors_total{code=\"404\",error=\"item_not_found\"}"), 1);
     EXPECT_EQ(metric(m, "anirec_http_errors_total{code=\"404\",error=\"route_not_found\"}"), 1);
-    // The histogram: 4 requests on the route, cumulative buckets ending at +Inf.
-    EXPECT_EQ(metric(m, "anirec_http_request_duration_seconds_count{route=\"/v1/recommend\"}"), 4);
-    EXPECT_EQ(metric(m, "anirec_http_request_duration_seconds_bucket{route=\"/v1/recommend\",le=\"+Inf\"}"), 4);
+    // The histogram: 5 requests on the route, cumulative buckets ending at +Inf.
+    EXPECT_EQ(metric(m, "anirec_http_request_duration_seconds_count{route=\"/v1/recommend\"}"), 5);
+    EXPECT_EQ(metric(m, "anirec_http_request_duration_seconds_bucket{route=\"/v1/recommend\",le=\"+Inf\"}"), 5);
     EXPECT_GT(metric(m, "anirec_http_request_duration_seconds_sum{route=\"/v1/recommend\"}"), 0);
     double prev = 0;
     for (double b : HttpMetrics::bucket_bounds) {
