@@ -235,21 +235,33 @@ LookupResult TitleIndex::lookup(std::string_view text, bool exact_only, int32_t 
 
 std::vector<TitleHit> TitleIndex::search(std::string_view query, int32_t limit) const {
     ANIREC_ASSERT(catalog_ != nullptr);
-    std::vector<TitleHit> hits;
     const std::string_view q = trim(query);
-    if (q.empty() || limit <= 0) return hits;
+    if (q.empty() || limit <= 0) return {};
     const std::string key = normalize_title(q);
     const auto qtri = trigram_set(key);
-    std::unordered_map<int32_t, size_t> where;  // item -> index in hits
-    auto offer = [&](int32_t item, std::string_view matched, int32_t tier, double sim) {
-        auto [it, inserted] = where.emplace(item, hits.size());
-        if (inserted) {
-            hits.push_back({item, std::string(matched), tier, sim});
-        } else if (tier < hits[it->second].tier) {
-            hits[it->second] = {item, std::string(matched), tier, sim};
+
+    // Candidates refer to their name entry (nullptr: the raw id); strings and
+    // similarities are made only for the hits returned.
+    struct Cand {
+        int32_t item;
+        const NameEntry* entry;
+        int32_t tier;
+        double sim;
+    };
+    std::vector<Cand> cands;
+    // slot[item]: index into cands + 1 (0 = none). Per thread, reset after use.
+    thread_local std::vector<int32_t> slot;
+    slot.resize(static_cast<size_t>(catalog_->n_items()) + 1, 0);
+    auto offer = [&](int32_t item, const NameEntry* e, int32_t tier, double sim) {
+        int32_t& s = slot[static_cast<size_t>(item)];
+        if (s == 0) {
+            cands.push_back({item, e, tier, sim});
+            s = static_cast<int32_t>(cands.size());
+        } else if (tier < cands[static_cast<size_t>(s - 1)].tier) {
+            cands[static_cast<size_t>(s - 1)] = {item, e, tier, sim};
         }
     };
-    if (const int32_t raw_item = catalog_->find_raw_id(q)) offer(raw_item, q, 0, 0.0);
+    if (const int32_t raw_item = catalog_->find_raw_id(q)) offer(raw_item, nullptr, 0, 0.0);
     if (!key.empty()) {
         for (const NameEntry& e : names_) {
             int32_t tier;
@@ -258,41 +270,47 @@ std::vector<TitleHit> TitleIndex::search(std::string_view query, int32_t limit) 
             else if (contains_at_word_start(e.key, key)) tier = 3;
             else if (e.key.find(key) != std::string::npos) tier = 4;
             else continue;
-            offer(e.item, e.display, tier, trigram_similarity(qtri, e.trigrams));
+            offer(e.item, &e, tier, 0.0);
         }
     }
+    if (static_cast<int32_t>(cands.size()) < limit && key.size() >= 2) {
+        // Fill up with the closest names (typos: "shingeki no kyojn").
+        const size_t matched = cands.size();
+        for (const NameEntry& e : names_) {
+            const int32_t s = slot[static_cast<size_t>(e.item)];
+            if (s != 0 && static_cast<size_t>(s) <= matched) continue;
+            const double sim = trigram_similarity(qtri, e.trigrams);
+            if (sim < 0.1) continue;
+            if (s == 0) offer(e.item, &e, 5, sim);
+            else if (sim > cands[static_cast<size_t>(s - 1)].sim) cands[static_cast<size_t>(s - 1)] = {e.item, &e, 5, sim};
+        }
+    }
+    for (const Cand& c : cands) slot[static_cast<size_t>(c.item)] = 0;
+
     const auto& info = catalog_->info();
     auto members = [&](int32_t it) { return info.empty() ? int64_t(-1) : info[static_cast<size_t>(it)].members; };
-    auto by_tier_then_popularity = [&](const TitleHit& a, const TitleHit& b) {
+    auto name_len = [&](const Cand& c) { return c.entry ? c.entry->display.size() : q.size(); };
+    auto by_tier_then_popularity = [&](const Cand& a, const Cand& b) {
         if (a.tier != b.tier) return a.tier < b.tier;
-        if (a.tier == 5 && a.similarity != b.similarity) return a.similarity > b.similarity;
+        if (a.tier == 5 && a.sim != b.sim) return a.sim > b.sim;
         const int64_t ma = members(a.item), mb = members(b.item);
         if (ma != mb) return ma > mb;
-        if (a.matched.size() != b.matched.size()) return a.matched.size() < b.matched.size();
+        if (name_len(a) != name_len(b)) return name_len(a) < name_len(b);
         return a.item < b.item;
     };
-    if (static_cast<int32_t>(hits.size()) < limit && key.size() >= 2) {
-        // Fill up with the closest names (typos: "shingeki no kyojn").
-        std::unordered_map<int32_t, std::pair<double, const NameEntry*>> best;
-        for (const NameEntry& e : names_) {
-            if (where.count(e.item)) continue;
-            const double s = trigram_similarity(qtri, e.trigrams);
-            if (s < 0.1) continue;
-            auto [it, inserted] = best.emplace(e.item, std::make_pair(s, &e));
-            if (!inserted && s > it->second.first) it->second = {s, &e};
-        }
-        std::vector<TitleHit> similar;
-        similar.reserve(best.size());
-        for (auto& [item, se] : best) similar.push_back({item, se.second->display, 5, se.first});
-        const size_t take = std::min(similar.size(), static_cast<size_t>(limit) - hits.size());
-        std::partial_sort(similar.begin(), similar.begin() + static_cast<ptrdiff_t>(take), similar.end(),
-                          by_tier_then_popularity);
-        hits.insert(hits.end(), similar.begin(), similar.begin() + static_cast<ptrdiff_t>(take));
-    }
-    const size_t take = std::min(hits.size(), static_cast<size_t>(limit));
-    std::partial_sort(hits.begin(), hits.begin() + static_cast<ptrdiff_t>(take), hits.end(),
+    const size_t take = std::min(cands.size(), static_cast<size_t>(limit));
+    std::partial_sort(cands.begin(), cands.begin() + static_cast<ptrdiff_t>(take), cands.end(),
                       by_tier_then_popularity);
-    hits.resize(take);
+    std::vector<TitleHit> hits;
+    hits.reserve(take);
+    for (size_t i = 0; i < take; ++i) {
+        const Cand& c = cands[i];
+        if (c.entry)
+            hits.push_back({c.item, c.entry->display, c.tier,
+                            c.tier == 5 ? c.sim : trigram_similarity(qtri, c.entry->trigrams)});
+        else
+            hits.push_back({c.item, std::string(q), c.tier, 0.0});
+    }
     return hits;
 }
 

@@ -7,7 +7,9 @@
 #include <atomic>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <thread>
+#include <unistd.h>
 
 #include "model/sasrec.h"
 #include "serve/recommender.h"
