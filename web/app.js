@@ -344,9 +344,18 @@ function renderModel(m) {
   state.model = m;
   const d = m.data || {};
   $("model-badge").textContent = `${fmt(d.items)} animes · ${fmt(d.users)} users · gen ${m.serving.generation}`;
-  $("model-summary").textContent = `SASRec · ${m.config.blocks} blocks · hidden ${m.config.hidden} · maxlen ${m.config.maxlen}`;
-  const boxes = [kvBox("Model", m.config), kvBox("Data", d)];
   const card = m.card || {};
+  const parts = [`SASRec · ${m.config.blocks} blocks · hidden ${m.config.hidden} · maxlen ${m.config.maxlen}`];
+  // Headline quality: the test figures when the file has them, else validation.
+  for (const name of ["test", "validation"]) {
+    const q = card[name];
+    if (q && typeof q["ndcg@10"] === "number") {
+      parts.push(`${name} NDCG@10 ${fmt(q["ndcg@10"])}` + (typeof q["hr@10"] === "number" ? ` · HR@10 ${fmt(q["hr@10"])}` : ""));
+      break;
+    }
+  }
+  $("model-summary").textContent = parts.join(" · ");
+  const boxes = [kvBox("Model", m.config), kvBox("Catalogue", d)];
   const rest = {};
   for (const [k, v] of Object.entries(card)) {
     if (v && typeof v === "object" && !Array.isArray(v)) boxes.push(kvBox(k.replace(/_/g, " "), v));

@@ -1,12 +1,15 @@
 #include "serve/http_api.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <cstdlib>
 #include <string_view>
+
+#include <nlohmann/json.hpp>
 
 #include "data/text.h"
 #include "serve/http_errors.h"
+#include "serve/http_json.h"
 #include "serve/recommender.h"
 #include "util/error.h"
 
@@ -15,19 +18,6 @@ namespace anirec {
 using nlohmann::json;
 
 namespace {
-
-// Titles come from data files and may hold invalid UTF-8: replace it rather than
-// fail the whole response.
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
-// A float as the JSON number of its shortest decimal form (7.4f -> 7.4, not
-// 7.400000095367432, which is what widening it to double would print).
-json float_json(float x) {
-    if (!std::isfinite(x)) return nullptr;
-    char buf[32];
-    auto res = std::to_chars(buf, buf + sizeof buf, x);
-    return std::strtod(std::string(buf, res.ptr).c_str(), nullptr);
-}
 
 ApiError bad_param(const std::string& detail) { return ApiError(ApiErrorKind::INVALID_PARAMETER, detail); }
 
@@ -75,34 +65,90 @@ FilterSpec filters_from_query(const httplib::Request& req, bool exclude_seen) {
 // gives the 40 rather than an error.
 int clamp_k(const Recommender& rec, int k) { return std::max(1, std::min(k, rec.n_items())); }
 
-json item_json(const Recommender& rec, int32_t item) {
+// The fields of an anime (inside an object the caller opened). Genres are split from
+// the catalogue's "Action, Drama" text without building a vector.
+void write_item_fields(JsonWriter& w, const Recommender& rec, int32_t item) {
     const Catalog& c = rec.catalog();
-    json j{{"id", c.raw_id(item)},
-           {"title", c.title(item)},
-           {"genres", c.genre_list(item)},
-           {"type", c.type(item)},
-           {"popularity", rec.popularity(item)}};
+    w.key("id");
+    w.value(c.raw_id(item));
+    w.key("title");
+    w.value(c.title(item));
+    w.key("genres");
+    w.begin_array();
+    const std::string& g = c.genres(item);
+    size_t start = 0;
+    while (start < g.size()) {
+        size_t comma = g.find(',', start);
+        if (comma == std::string::npos) comma = g.size();
+        std::string_view piece = trim(std::string_view(g).substr(start, comma - start));
+        if (!piece.empty()) w.value(piece);
+        start = comma + 1;
+    }
+    w.end_array();
+    w.key("type");
+    w.value(c.type(item));
+    w.key("popularity");
+    w.value(rec.popularity(item));
     if (c.has_metadata()) {
         const ItemInfo& info = c.info()[static_cast<size_t>(item)];
-        if (!info.english_title.empty()) j["english_title"] = info.english_title;
-        if (!info.japanese_title.empty()) j["japanese_title"] = info.japanese_title;
-        if (info.episodes >= 0) j["episodes"] = info.episodes;
-        if (info.score >= 0 && std::isfinite(info.score)) j["community_score"] = float_json(info.score);
-        if (info.members >= 0) j["members"] = info.members;
+        if (!info.english_title.empty()) {
+            w.key("english_title");
+            w.value(info.english_title);
+        }
+        if (!info.japanese_title.empty()) {
+            w.key("japanese_title");
+            w.value(info.japanese_title);
+        }
+        if (info.episodes >= 0) {
+            w.key("episodes");
+            w.value(info.episodes);
+        }
+        if (info.score >= 0 && std::isfinite(info.score)) {
+            w.key("community_score");
+            w.value(info.score);
+        }
+        if (info.members >= 0) {
+            w.key("members");
+            w.value(info.members);
+        }
     }
-    return j;
 }
 
-json rows_json(const Recommender& rec, const RecResult& r) {
-    json items = json::array();
+void write_item(JsonWriter& w, const Recommender& rec, int32_t item) {
+    w.begin_object();
+    write_item_fields(w, rec, item);
+    w.end_object();
+}
+
+// {"id", "title"}: how a history entry was resolved.
+void write_item_ref(JsonWriter& w, const Recommender& rec, int32_t item) {
+    w.begin_object();
+    w.key("id");
+    w.value(rec.catalog().raw_id(item));
+    w.key("title");
+    w.value(rec.catalog().title(item));
+    w.end_object();
+}
+
+// Ranked rows; with_score false leaves the score out (the popular list has none).
+void write_rows(JsonWriter& w, const Recommender& rec, const RecResult& r, bool with_score = true) {
+    w.begin_array();
     for (const RecRow& row : r.rows) {
-        json j = item_json(rec, row.item);
-        j["rank"] = row.rank;
-        j["score"] = float_json(row.score);
-        if (row.cooccurrence >= 0) j["co_occurrences"] = row.cooccurrence;
-        items.push_back(std::move(j));
+        w.begin_object();
+        write_item_fields(w, rec, row.item);
+        w.key("rank");
+        w.value(row.rank);
+        if (with_score) {
+            w.key("score");
+            w.value(row.score);
+        }
+        if (row.cooccurrence >= 0) {
+            w.key("co_occurrences");
+            w.value(row.cooccurrence);
+        }
+        w.end_object();
     }
-    return items;
+    w.end_array();
 }
 
 // Runs a Recommender call, turning the library's UsageError (bad k, unknown genre
@@ -166,27 +212,38 @@ std::vector<std::string> name_list(const json& body, const char* key) {
 std::string api_search_items(const Recommender& rec, const httplib::Request& req, const ApiLimits& lim) {
     const int limit = int_param(req, "limit", 10, 1, lim.max_k);
     const std::string q = req.has_param("q") ? std::string(trim(req.get_param_value("q"))) : "";
-    json items = json::array();
+    JsonWriter w;
+    w.begin_object();
+    w.key("query");
+    w.value(q);
+    w.key("items");
     if (q.empty()) {
         // No query: the most watched animes, a starting point for a new visitor.
         RecResult r = call([&] { return rec.popular(clamp_k(rec, limit), filters_from_query(req, false)); });
-        items = rows_json(rec, r);
-        for (json& j : items) j.erase("score");
+        write_rows(w, rec, r, /*with_score=*/false);
     } else {
         if (q.size() > 256) throw bad_param(cat("q is ", q.size(), " bytes; at most 256"));
         static const char* tier_names[] = {"id", "exact", "prefix", "word", "substring", "similar"};
+        w.begin_array();
         for (const TitleHit& h : rec.titles().search(q, limit)) {
-            json j = item_json(rec, h.item);
-            j["matched"] = h.matched;
-            j["match"] = tier_names[std::clamp(h.tier, 0, 5)];
-            items.push_back(std::move(j));
+            w.begin_object();
+            write_item_fields(w, rec, h.item);
+            w.key("matched");
+            w.value(h.matched);
+            w.key("match");
+            w.value(tier_names[std::clamp(h.tier, 0, 5)]);
+            w.end_object();
         }
+        w.end_array();
     }
-    return dump(json{{"query", q}, {"items", std::move(items)}});
+    w.end_object();
+    return w.take();
 }
 
 std::string api_get_item(const Recommender& rec, const std::string& id) {
-    return dump(item_json(rec, item_from_path(rec, id)));
+    JsonWriter w;
+    write_item(w, rec, item_from_path(rec, id));
+    return w.take();
 }
 
 std::string api_similar(const Recommender& rec, const std::string& id, const httplib::Request& req,
@@ -196,7 +253,16 @@ std::string api_similar(const Recommender& rec, const std::string& id, const htt
     const bool explain = bool_param(req, "explain", true);
     const FilterSpec f = filters_from_query(req, false);
     RecResult r = call([&] { return rec.similar(item, clamp_k(rec, k), f, explain); });
-    return dump(json{{"item", item_json(rec, item)}, {"k", k}, {"items", rows_json(rec, r)}});
+    JsonWriter w;
+    w.begin_object();
+    w.key("item");
+    write_item(w, rec, item);
+    w.key("k");
+    w.value(k);
+    w.key("items");
+    write_rows(w, rec, r);
+    w.end_object();
+    return w.take();
 }
 
 std::string api_recommend(const Recommender& rec, const std::string& body, const ApiLimits& lim) {
@@ -245,12 +311,20 @@ std::string api_recommend(const Recommender& rec, const std::string& body, const
     for (size_t i = 0; i < h.size(); ++i) history.push_back(resolve_history_entry(rec, h[i], i));
 
     RecResult r = call([&] { return rec.recommend(history, clamp_k(rec, k), f); });
-    json used = json::array();
-    for (int32_t item : history) used.push_back(json{{"id", rec.catalog().raw_id(item)}, {"title", rec.catalog().title(item)}});
-    return dump(json{{"k", k},
-                     {"history", std::move(used)},
-                     {"history_used", r.history_used},
-                     {"items", rows_json(rec, r)}});
+    JsonWriter w;
+    w.begin_object();
+    w.key("k");
+    w.value(k);
+    w.key("history");
+    w.begin_array();
+    for (int32_t item : history) write_item_ref(w, rec, item);
+    w.end_array();
+    w.key("history_used");
+    w.value(r.history_used);
+    w.key("items");
+    write_rows(w, rec, r);
+    w.end_object();
+    return w.take();
 }
 
 std::string api_user_recommendations(const Recommender& rec, const std::string& user, const httplib::Request& req,
@@ -269,41 +343,87 @@ std::string api_user_recommendations(const Recommender& rec, const std::string& 
         throw ApiError(ApiErrorKind::USER_NOT_FOUND, cat("user '", user, "' has an empty history in the model file"));
     }
     RecResult r = call([&] { return rec.recommend_user(user, clamp_k(rec, k), f); });
-    json recent = json::array();  // the last few items watched, most recent first
-    for (size_t i = 0; i < hist.size() && i < 10; ++i) {
-        const int32_t item = hist[hist.size() - 1 - i];
-        recent.push_back(json{{"id", rec.catalog().raw_id(item)}, {"title", rec.catalog().title(item)}});
-    }
-    return dump(json{{"user", user},
-                     {"k", k},
-                     {"history_len", r.history_len},
-                     {"history_used", r.history_used},
-                     {"recent", std::move(recent)},
-                     {"items", rows_json(rec, r)}});
+    JsonWriter w;
+    w.begin_object();
+    w.key("user");
+    w.value(user);
+    w.key("k");
+    w.value(k);
+    w.key("history_len");
+    w.value(r.history_len);
+    w.key("history_used");
+    w.value(r.history_used);
+    w.key("recent");  // the last few animes watched, most recent first
+    w.begin_array();
+    for (size_t i = 0; i < hist.size() && i < 10; ++i) write_item_ref(w, rec, hist[hist.size() - 1 - i]);
+    w.end_array();
+    w.key("items");
+    write_rows(w, rec, r);
+    w.end_object();
+    return w.take();
 }
 
-json api_model_card(const Recommender& rec) {
+std::string api_model_card(const Recommender& rec, const ServingInfo& serving) {
     const ModelConfig& c = rec.config();
     const ModelMeta& m = rec.meta();
-    return json{{"format", MODEL_FORMAT_NAME},
-                {"config",
-                 {{"n_items", c.n_items},
-                  {"maxlen", c.maxlen},
-                  {"hidden", c.hidden},
-                  {"blocks", c.blocks},
-                  {"heads", c.heads},
-                  {"dropout", float_json(c.dropout)},
-                  {"norm", norm_layout_name(c.norm)}}},
-                {"data",
-                 {{"items", rec.n_items()},
-                  {"users", rec.n_users()},
-                  {"interactions", m.user_items.size()},
-                  {"order", order_kind_name(m.order)},
-                  {"source", m.source},
-                  {"has_titles", rec.titles().has_titles()}}},
-                {"genres", rec.catalog().genre_names()},
-                {"types", rec.catalog().type_names()},
-                {"card", m.card}};
+    JsonWriter w;
+    w.begin_object();
+    w.key("format");
+    w.value(MODEL_FORMAT_NAME);
+    w.key("config");
+    w.begin_object();
+    w.key("n_items");
+    w.value(c.n_items);
+    w.key("maxlen");
+    w.value(c.maxlen);
+    w.key("hidden");
+    w.value(c.hidden);
+    w.key("blocks");
+    w.value(c.blocks);
+    w.key("heads");
+    w.value(c.heads);
+    w.key("dropout");
+    w.value(c.dropout);
+    w.key("norm");
+    w.value(norm_layout_name(c.norm));
+    w.end_object();
+    w.key("data");
+    w.begin_object();
+    w.key("items");
+    w.value(rec.n_items());
+    w.key("users");
+    w.value(rec.n_users());
+    w.key("interactions");
+    w.value(static_cast<uint64_t>(m.user_items.size()));
+    w.key("order");
+    w.value(order_kind_name(m.order));
+    w.key("source");
+    w.value(m.source);
+    w.key("has_titles");
+    w.value(rec.titles().has_titles());
+    w.end_object();
+    w.key("genres");
+    w.begin_array();
+    for (const std::string& g : rec.catalog().genre_names()) w.value(g);
+    w.end_array();
+    w.key("types");
+    w.begin_array();
+    for (const std::string& t : rec.catalog().type_names()) w.value(t);
+    w.end_array();
+    w.key("serving");
+    w.begin_object();
+    w.key("path");
+    w.value(serving.path);
+    w.key("generation");
+    w.value(serving.generation);
+    w.key("loaded_at");
+    w.value(serving.loaded_at);
+    w.end_object();
+    // Last: the free-form card the trainer and evaluator wrote into the file.
+    w.key("card");
+    w.raw(m.card.is_object() ? m.card.dump(-1, ' ', false, json::error_handler_t::replace) : "{}");
+    w.end_object();
+    return w.take();
 }
 
 std::shared_ptr<const Recommender> load_recommender(const std::string& path) {

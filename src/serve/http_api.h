@@ -5,11 +5,11 @@
 // and docs/serving.md.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
 #include <httplib.h>
-#include <nlohmann/json.hpp>
 
 namespace anirec {
 
@@ -32,8 +32,14 @@ std::string api_recommend(const Recommender& rec, const std::string& body, const
 // GET /v1/users/{id}/recommendations?k=&genres=&exclude_genres=&types=&exclude_seen=
 std::string api_user_recommendations(const Recommender& rec, const std::string& user,
                                      const httplib::Request& req, const ApiLimits& lim);
-// GET /v1/model: the model card stored in the file.
-nlohmann::json api_model_card(const Recommender& rec);
+// GET /v1/model: the model's configuration, data and catalogue, what is serving it,
+// and last the card stored in the file.
+struct ServingInfo {
+    std::string path;
+    uint64_t generation = 0;
+    std::string loaded_at;  // ISO 8601, UTC
+};
+std::string api_model_card(const Recommender& rec, const ServingInfo& serving);
 
 // Loads a model file for serving; throws Error naming the file when it cannot.
 std::shared_ptr<const Recommender> load_recommender(const std::string& path);

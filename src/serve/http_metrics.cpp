@@ -64,7 +64,7 @@ std::string HttpMetrics::render(const std::string& extra) const {
                    std::to_string(kStatusMin + c) + "\"} " + std::to_string(n) + "\n";
         }
     }
-    out += "# HELP anirec_http_request_duration_seconds Time from the request being read to the "
+    out += "# HELP anirec_http_request_duration_seconds Time from the request headers being read to the "
            "response being written, by route.\n";
     out += "# TYPE anirec_http_request_duration_seconds histogram\n";
     for (size_t i = 0; i < routes_.size(); ++i) {

@@ -10,6 +10,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -91,14 +92,15 @@ std::string decode_segment(std::string_view s) {
     return out;
 }
 
-// The path of a request target ("/v1/items/5?k=3" -> segments {"v1","items","5"}).
+// The path of a request target ("/v1/items/5?k=3" -> segments {"v1","items","5"}),
+// or nullopt for a target that is not an origin-form path ("*", "http://...").
 // Empty segments (a trailing or doubled '/') are kept, so "/v1/items/" does not
 // match "/v1/items".
-std::vector<std::string> path_segments(const std::string& target) {
+std::optional<std::vector<std::string>> path_segments(const std::string& target) {
     std::string_view path(target);
     path = path.substr(0, path.find('?'));
+    if (path.empty() || path[0] != '/') return std::nullopt;
     std::vector<std::string> segs;
-    if (path.empty() || path[0] != '/') return segs;
     path.remove_prefix(1);
     if (path.empty()) return segs;  // "/"
     size_t start = 0;
@@ -118,8 +120,10 @@ struct Match {
     const WebAsset* asset = nullptr;
 };
 
-Match match_route(const std::vector<std::string>& s, const std::string& raw_path) {
+Match match_route(const std::optional<std::vector<std::string>>& segments, const std::string& raw_path) {
     Match m;
+    if (!segments) return m;
+    const std::vector<std::string>& s = *segments;
     const size_t n = s.size();
     auto is = [&](size_t i, const char* v) { return i < n && s[i] == v; };
     if (n == 0) {
@@ -450,6 +454,10 @@ void HttpServer::Impl::handle(const Match& m, const httplib::Request& req, httpl
         if (a == nullptr) throw ApiError(ApiErrorKind::ROUTE_NOT_FOUND, "the page was not built into this binary");
         // Revalidate every time (cheap, 304), so a new binary's page is never stale.
         res.set_header("Cache-Control", "no-cache");
+        // The page loads nothing from anywhere but this server (it must work offline).
+        res.set_header("Content-Security-Policy",
+                       "default-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; "
+                       "frame-ancestors 'none'");
         res.set_header("ETag", std::string(a->etag));
         if (req.get_header_value("If-None-Match") == a->etag) {
             res.status = 304;
@@ -507,12 +515,7 @@ void HttpServer::Impl::handle(const Match& m, const httplib::Request& req, httpl
         set_json(res, api_recommend(rec, req.body, limits));
         return;
     case R_USER_RECS: set_json(res, api_user_recommendations(rec, m.id, req, limits)); return;
-    case R_MODEL: {
-        nlohmann::json card = api_model_card(rec);
-        card["serving"] = {{"path", model_path}, {"generation", s.generation}, {"loaded_at", iso_time(s.loaded_at)}};
-        set_json(res, card.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-        return;
-    }
+    case R_MODEL: set_json(res, api_model_card(rec, {model_path, s.generation, iso_time(s.loaded_at)})); return;
     default: throw ApiError(ApiErrorKind::ROUTE_NOT_FOUND, cat("no endpoint at ", req.path));
     }
 }
@@ -541,6 +544,7 @@ HttpServer::HttpServer(ServerOptions options, std::string model_path) : impl_(st
     I.model_path = std::move(model_path);
     I.limits.max_k = I.opt.max_k;
     I.limits.max_history = I.opt.max_history;
+    ANIREC_ASSERT(route_names().size() == N_ROUTES);
     I.model = load_recommender(I.model_path);
     I.generation = 1;
     I.loaded_at = std::chrono::system_clock::now();

@@ -46,6 +46,8 @@ try {
   skip(`playwright-core is not installed in ${here}/node_modules (scripts/setup runs npm ci there)`);
 }
 
+if (spawnSync(anirec, ["serve", "--help"]).status !== 0) skip("built without the server (ANIREC_BUILD_SERVER=OFF)");
+
 const work = path.join(buildDir, "browser");
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
@@ -94,6 +96,7 @@ try {
   const [first, second] = popular.items;
   console.log(`will watch “${first.title}” then “${second.title}”`);
 
+  const tLaunch = Date.now();
   // A fresh profile folder each run (playwright passes it as --user-data-dir).
   browser = await chromium.launchPersistentContext(path.join(work, "profile"), {
     executablePath: chromiumPath,
@@ -103,6 +106,7 @@ try {
     viewport: { width: 1400, height: 1000 },
   });
   const page = browser.pages()[0] || await browser.newPage();
+  console.log(`chromium started in ${Date.now() - tLaunch} ms`);
   const problems = [];
   page.on("console", (m) => { if (m.type() === "error") problems.push(`console error: ${m.text()}`); });
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
@@ -160,6 +164,7 @@ try {
     body: JSON.stringify({ history: [first.id, second.id], k: ids.length }) })).json();
   check(JSON.stringify(api.items.map((i) => i.id)) === JSON.stringify(ids), "the page's list differs from the API's");
 
+  console.log(`history of 2 and recommendations after ${Date.now() - t0} ms`);
   // 4. "Similar" on the first recommendation opens the panel with neighbours.
   await firstCard.locator("button", { hasText: "Similar" }).click();
   await page.locator("#similar-panel").waitFor({ state: "visible" });
@@ -179,11 +184,17 @@ try {
   const shot = path.join(work, "web_page.png");
   await page.screenshot({ path: shot, fullPage: true });
   console.log(`screenshots: ${shot}, web_page_top.png`);
+  console.log(`browser steps done after ${Date.now() - t0} ms`);
   check(problems.length === 0, problems.join("\n"));
 } finally {
+  const tClose = Date.now();
   if (browser) await browser.close();
+  const tStop = Date.now();
   server.kill("SIGTERM");
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 10000))]);
+  let timer;
+  await Promise.race([exited, new Promise((r) => { timer = setTimeout(r, 10000); })]);
+  clearTimeout(timer);  // a pending timer would keep node alive for the full 10 s
+  console.log(`browser closed in ${tStop - tClose} ms, server stopped in ${Date.now() - tStop} ms`);
 }
 check(serverExit !== null, "the server did not exit within 10 s of SIGTERM");
 check(serverExit.code === 0, `the server exited with ${JSON.stringify(serverExit)} after SIGTERM`);

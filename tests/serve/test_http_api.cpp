@@ -283,6 +283,7 @@ TEST_F(HttpApi, WebPageAndAssetsAreServedWithEtags) {
     EXPECT_EQ(r->status, 200);
     EXPECT_EQ(r->get_header_value("Content-Type"), "text/html; charset=utf-8");
     EXPECT_NE(r->body.find("<html"), std::string::npos);
+    EXPECT_NE(r->get_header_value("Content-Security-Policy").find("default-src 'self'"), std::string::npos);
     const std::string etag = r->get_header_value("ETag");
     ASSERT_FALSE(etag.empty());
     auto again = client().Get("/", {{"If-None-Match", etag}});
