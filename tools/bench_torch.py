@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """PyTorch speed reference for bench/train_step.cpp: the same SASRec (tools/make_reference.py's
 model: sasrec layout, padded keys masked) trained on the same ML-1M configuration (maxlen 200,
-hidden 50, 2 blocks, 1 head, dropout 0.2, batch 128, bce with one negative per position, Adam),
+hidden 50, 2 blocks, 1 head, dropout 0.2, batch 128, bce with one negative per position or ce over
+all items (--loss), Adam),
 float32, on Debian's torch. Prints sequences/s and the implied ML-1M epoch time.
 
     OMP_NUM_THREADS=2 /usr/bin/python3 tools/bench_torch.py --threads 2 --steps 20
@@ -62,6 +63,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--loss", choices=("bce", "ce"), default="bce")
+    ap.add_argument("--json", action="store_true", help="print one JSON line instead of text")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -79,17 +82,27 @@ def main():
         h = model(seq)
         E = model.item_emb.weight
         valid = pos != 0
-        pl = (h * E[pos]).sum(-1)[valid]
-        nl = (h * E[neg]).sum(-1)[valid]
-        loss = (F.binary_cross_entropy_with_logits(pl, torch.ones_like(pl)) +
-                F.binary_cross_entropy_with_logits(nl, torch.zeros_like(nl)))
+        if args.loss == "bce":
+            pl = (h * E[pos]).sum(-1)[valid]
+            nl = (h * E[neg]).sum(-1)[valid]
+            loss = (F.binary_cross_entropy_with_logits(pl, torch.ones_like(pl)) +
+                    F.binary_cross_entropy_with_logits(nl, torch.zeros_like(nl)))
+        else:  # SASRec+: softmax over every item (row 0 is padding and excluded) at real positions
+            logits = h[valid] @ E[1:].t()
+            loss = F.cross_entropy(logits, pos[valid] - 1)
         opt.zero_grad()
         loss.backward()
         opt.step()
     dt = (time.perf_counter() - t0) / args.steps
-    print("torch %s, %d threads, %s lengths: %.1f ms/step, %.1f seq/s, ML-1M epoch %.1f s"
-          % (torch.__version__, args.threads, "ml-1m" if real else "synthetic", dt * 1e3, BATCH / dt,
-             USERS / (BATCH / dt)))
+    if args.json:
+        import json
+        print(json.dumps({"torch": torch.__version__, "loss": args.loss, "threads": args.threads,
+                          "real_lengths": real, "ms_per_step": dt * 1e3, "seq_per_s": BATCH / dt,
+                          "epoch_s": USERS / (BATCH / dt)}))
+    else:
+        print("torch %s, %s, %d threads, %s lengths: %.1f ms/step, %.1f seq/s, ML-1M epoch %.1f s"
+              % (torch.__version__, args.loss, args.threads, "ml-1m" if real else "synthetic", dt * 1e3,
+                 BATCH / dt, USERS / (BATCH / dt)))
     return 0
 
 
