@@ -31,6 +31,7 @@
 #include "model/sasrec.h"
 #include "train/loss.h"
 #include "util/parallel.h"
+#include "util/fp_mode.h"
 #include "util/rng.h"
 #include "util/timer.h"
 
@@ -218,9 +219,9 @@ public:
             auto gf = r.counters.find("model_GFLOP/s");
             auto pk = r.counters.find("peak_GFLOP/s");
             if (seq == r.counters.end() || gf == r.counters.end() || pk == r.counters.end()) continue;
-            // rate counters are per second of real time in the reported run
-            const double secs = r.real_accumulated_time;
-            const double seq_rate = seq->second.value / secs, gf_rate = gf->second.value / secs;
+            // Google Benchmark has already turned the kIsRate counters into per-second rates
+            // (of real time, with UseRealTime) by the time a reporter sees them.
+            const double seq_rate = seq->second.value, gf_rate = gf->second.value;
             r.counters["peak_share"] = gf_rate / pk->second.value;
             r.counters["epoch_s"] = kUsers / seq_rate;
         }
@@ -235,6 +236,7 @@ BENCHMARK_CAPTURE(BM_TrainStep, bce, LossKind::BCE)->Arg(2)->Arg(1)->Unit(benchm
 BENCHMARK_CAPTURE(BM_TrainStep, ce, LossKind::CE)->Arg(2)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 int main(int argc, char** argv) {
+    anirec::flush_denormals_to_zero();  // as the anirec binary does (util/fp_mode.h)
     // OpenBLAS's AVX-512 kernels where it does not pick them itself (see blas_threads.h);
     // run with OPENBLAS_CORETYPE=Haswell to measure the library's own choice.
     anirec::blas_reexec_for_avx512(argv);

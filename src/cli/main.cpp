@@ -6,6 +6,7 @@
 
 #include "cli/command.h"
 #include "util/error.h"
+#include "util/fp_mode.h"
 
 namespace anirec::cli {
 std::vector<Command>& commands() {
@@ -16,6 +17,7 @@ std::vector<Command>& commands() {
 
 int main(int argc, char** argv) {
     using namespace anirec;
+    flush_denormals_to_zero();  // before any compute thread starts: they inherit it
     auto& cmds = cli::commands();
     std::sort(cmds.begin(), cmds.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
 

@@ -76,11 +76,11 @@ private:
     std::vector<std::unique_ptr<Workspace>> free_;
 };
 
-std::unique_ptr<Recommender> Recommender::load(const std::string& path) {
-    return std::make_unique<Recommender>(load_model(path));
+std::unique_ptr<Recommender> Recommender::load(const std::string& path, SimilaritySpace space) {
+    return std::make_unique<Recommender>(load_model(path), space);
 }
 
-Recommender::Recommender(LoadedModel model)
+Recommender::Recommender(LoadedModel model, SimilaritySpace space)
     : model_(std::move(model)), catalog_(model_.meta.item_ids, model_.meta.item_info) {
     const ModelConfig& cfg = model_.config;
     const int32_t n1 = cfg.n_items + 1;
@@ -90,8 +90,12 @@ Recommender::Recommender(LoadedModel model)
     titles_ = TitleIndex(catalog_);
 
     const float* E = model_.params.item_emb;
+    space_ = effective_space(space, cfg.n_items, C);
     auto bf = std::make_unique<BruteForceIndex>();
-    bf->build(E, n1, C);
+    if (space_ == SimilaritySpace::DEBIASED)
+        bf->build(debias_embeddings(E, n1, C, 1).data(), n1, C);
+    else
+        bf->build(E, n1, C);
     index_ = std::move(bf);
     item_emb_t_.resize(static_cast<size_t>(n1) * C);
     for (size_t i = 0; i < static_cast<size_t>(n1); ++i)

@@ -14,7 +14,8 @@
 // (the SASRec hidden state at the last position of the history) with each item
 // embedding row; the same numbers the training loss and the evaluator rank by.
 // similar: cosine similarity of item embedding rows (exact brute force, behind
-// ItemIndex). Top-K by partial selection; ties go to the lower dense id.
+// ItemIndex), by default after removing the rows' mean and top principal direction
+// (embedding_space.h: that direction mostly encodes popularity). Top-K by partial selection; ties go to the lower dense id.
 //
 // Errors: k <= 0 or k > catalogue size, ids out of range and bad filters throw
 // UsageError (bad request); an unknown user, an unknown title and an empty history
@@ -34,6 +35,7 @@
 
 #include "model/model_file.h"
 #include "serve/catalog.h"
+#include "serve/embedding_space.h"
 #include "serve/item_index.h"
 #include "serve/title_index.h"
 #include "serve/topk.h"
@@ -62,8 +64,9 @@ class Recommender {
 public:
     // Reads a model file (load_model) and builds the catalogue, title index, item index.
     // Throws Error naming the file when it cannot be read.
-    static std::unique_ptr<Recommender> load(const std::string& path);
-    explicit Recommender(LoadedModel model);
+    static std::unique_ptr<Recommender> load(const std::string& path,
+                                             SimilaritySpace space = SimilaritySpace::DEBIASED);
+    explicit Recommender(LoadedModel model, SimilaritySpace space = SimilaritySpace::DEBIASED);
     ~Recommender();
     // Not movable: the title index points into the catalogue. Hold it by pointer.
     Recommender(Recommender&&) = delete;
@@ -77,6 +80,8 @@ public:
     const Catalog& catalog() const { return catalog_; }
     const TitleIndex& titles() const { return titles_; }
     const ItemIndex& item_index() const { return *index_; }
+    // The space similar() measures in (RAW when the catalogue is too small to debias).
+    SimilaritySpace similarity_space() const { return space_; }
     int32_t n_items() const { return model_.config.n_items; }
     int32_t n_users() const { return static_cast<int32_t>(model_.meta.user_ids.size()); }
     // Dense user id of a raw user id / user name, or -1.
@@ -100,7 +105,8 @@ public:
     RecResult recommend(std::span<const int32_t> history, int32_t k, const FilterSpec& filters) const;
     // The stored history of a training user (raw id or user name).
     RecResult recommend_user(std::string_view raw_user, int32_t k, const FilterSpec& filters) const;
-    // Nearest animes by cosine of item embeddings; the item itself is never returned.
+    // Nearest animes by cosine of item embeddings (in similarity_space()); the item
+    // itself is never returned.
     // explain fills RecRow::cooccurrence.
     RecResult similar(int32_t item, int32_t k, const FilterSpec& filters, bool explain = false) const;
     // The most watched animes of the training data (ties: lower dense id). Unlike the
@@ -133,6 +139,7 @@ private:
     Catalog catalog_;
     TitleIndex titles_;
     std::unique_ptr<ItemIndex> index_;
+    SimilaritySpace space_ = SimilaritySpace::DEBIASED;
     std::vector<float> item_emb_t_;  // (C, N+1): logits of one state by unit-stride multiply-adds
     std::vector<int64_t> popularity_;
     std::unordered_map<std::string, int32_t> user_by_raw_;

@@ -221,13 +221,15 @@ TEST_F(RecommenderTest, SimilarMatchesCosineOracleAndExplains) {
         }
         return n;
     };
+    const Recommender raw(make_tiny_model(), SimilaritySpace::RAW);
+    EXPECT_EQ(raw.similarity_space(), SimilaritySpace::RAW);
     for (int32_t q : {1, 4, 33, 60}) {
         std::vector<ScoredItem> want;
         for (int32_t i = 1; i <= 60; ++i)
             if (i != q) want.push_back({i, static_cast<float>(cosine(q, i))});
         std::sort(want.begin(), want.end(), ranks_before);
         want.resize(10);
-        const RecResult r = rec_->similar(q, 10, {}, /*explain=*/true);
+        const RecResult r = raw.similar(q, 10, {}, /*explain=*/true);
         EXPECT_EQ(r.query_item, q);
         expect_same_ranking(r.rows, want, "similar");
         for (const RecRow& row : r.rows) {
@@ -240,6 +242,69 @@ TEST_F(RecommenderTest, SimilarMatchesCosineOracleAndExplains) {
     EXPECT_EQ(rec_->similar(4, 60, {}).rows.size(), 59u);
     const RecResult f = rec_->similar(4, 10, FilterSpec::from_lists("", "", "movie"));
     for (const RecRow& row : f.rows) EXPECT_EQ(row.type, "Movie");
+}
+
+// The default space: cosine after removing the mean row and the top principal direction.
+// The oracle finds that direction by its own route (alternating products with the centred
+// rows in double, u = X v, v = X^T u), not by the covariance the library uses.
+TEST_F(RecommenderTest, DefaultSimilarityIsCosineWithoutMeanAndTopDirection) {
+    ASSERT_EQ(rec_->similarity_space(), SimilaritySpace::DEBIASED);
+    const int32_t C = model_->config.hidden, N = model_->config.n_items;
+    const float* E = model_->params.item_emb;
+    std::vector<double> mean(static_cast<size_t>(C), 0.0);
+    for (int32_t i = 1; i <= N; ++i)
+        for (int32_t c = 0; c < C; ++c) mean[static_cast<size_t>(c)] += E[static_cast<size_t>(i) * C + c] / N;
+    std::vector<std::vector<double>> X(static_cast<size_t>(N) + 1, std::vector<double>(static_cast<size_t>(C), 0.0));
+    for (int32_t i = 1; i <= N; ++i)
+        for (int32_t c = 0; c < C; ++c)
+            X[static_cast<size_t>(i)][static_cast<size_t>(c)] =
+                E[static_cast<size_t>(i) * C + c] - mean[static_cast<size_t>(c)];
+    std::vector<double> v(static_cast<size_t>(C), 1.0), u(static_cast<size_t>(N) + 1);
+    for (int iter = 0; iter < 3000; ++iter) {
+        for (int32_t i = 1; i <= N; ++i) {
+            double s = 0;
+            for (int32_t c = 0; c < C; ++c) s += X[static_cast<size_t>(i)][static_cast<size_t>(c)] * v[static_cast<size_t>(c)];
+            u[static_cast<size_t>(i)] = s;
+        }
+        double norm = 0;
+        for (int32_t c = 0; c < C; ++c) {
+            double s = 0;
+            for (int32_t i = 1; i <= N; ++i) s += X[static_cast<size_t>(i)][static_cast<size_t>(c)] * u[static_cast<size_t>(i)];
+            v[static_cast<size_t>(c)] = s;
+            norm += s * s;
+        }
+        for (double& x : v) x /= std::sqrt(norm);
+    }
+    for (int32_t i = 1; i <= N; ++i) {
+        auto& r = X[static_cast<size_t>(i)];
+        double dot = 0;
+        for (int32_t c = 0; c < C; ++c) dot += r[static_cast<size_t>(c)] * v[static_cast<size_t>(c)];
+        for (int32_t c = 0; c < C; ++c) r[static_cast<size_t>(c)] -= dot * v[static_cast<size_t>(c)];
+    }
+    auto cosine = [&](int32_t a, int32_t b) {
+        double ab = 0, aa = 0, bb = 0;
+        for (int32_t c = 0; c < C; ++c) {
+            const double x = X[static_cast<size_t>(a)][static_cast<size_t>(c)], y = X[static_cast<size_t>(b)][static_cast<size_t>(c)];
+            ab += x * y;
+            aa += x * x;
+            bb += y * y;
+        }
+        return ab / std::sqrt(aa * bb);
+    };
+    const Recommender raw(make_tiny_model(), SimilaritySpace::RAW);
+    int32_t differs_from_raw = 0;
+    for (int32_t q : {1, 4, 33, 60}) {
+        std::vector<ScoredItem> want;
+        for (int32_t i = 1; i <= N; ++i)
+            if (i != q) want.push_back({i, static_cast<float>(cosine(q, i))});
+        std::sort(want.begin(), want.end(), ranks_before);
+        want.resize(10);
+        const RecResult r = rec_->similar(q, 10, {});
+        expect_same_ranking(r.rows, want, "debiased similar");
+        const RecResult r_raw = raw.similar(q, 10, {});
+        for (size_t j = 0; j < r.rows.size(); ++j) differs_from_raw += r.rows[j].item != r_raw.rows[j].item;
+    }
+    EXPECT_GT(differs_from_raw, 0) << "the debiased space must change some neighbours of this model";
 }
 
 TEST_F(RecommenderTest, PopularCountsUsersPerItem) {
