@@ -3,8 +3,8 @@
 # CooperUnion 5k anime histories must give the 50 most popular animes neighbours that
 # share their genres far more than random pairs do (mean genre Jaccard), must not
 # order them by title (the original project's "sequence" was title order: its
-# neighbours of Shingeki no Kyojin mostly started with "S"), and should put some
-# sequels/prequels among the neighbours. Prints the figures and a few examples.
+# neighbours of Shingeki no Kyojin mostly started with "S"), and must put
+# sequels/prequels among the neighbours of at least 15 of them. Prints figures and examples.
 # Skips (77) without the data or python3.
 set -u
 ANIREC=${1:?usage: script <path-to-anirec> <shared-data-dir>}
@@ -15,8 +15,10 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
 "$ANIREC" prepare "$DATA/anime_history.dat.gz" --meta "$DATA/anime_info.dat" -o "$WORK/d.anirec" -q || exit 1
-# A small model; the time limit keeps the test within minutes on 2 cores.
-"$ANIREC" train "$WORK/d.anirec" -o "$WORK/m.safetensors" --maxlen 50 --hidden 50 --epochs 8 --time-limit 420 \
+# The shuffled-order, random-hold-out model this data calls for (docs/results.md), ce loss,
+# maxlen 200; the time limit keeps the test within minutes on 2 cores.
+"$ANIREC" train "$WORK/d.anirec" -o "$WORK/m.safetensors" --loss ce --maxlen 200 --dropout 0.2 --epochs 1000 \
+    --eval-every 2 --patience 5 --time-limit 360 --order shuffle --split random --no-test \
     >"$WORK/train.log" 2>&1 || { tail -20 "$WORK/train.log"; exit 1; }
 grep -E '^trained' "$WORK/train.log"
 
@@ -70,11 +72,11 @@ print(f"queries with a same-franchise neighbour (same first word) in their top 1
 for t, ns in examples.items():
     print(f"  {t} -> {' | '.join(ns)}")
 ok = True
-if m_n < 1.4 * m_r:
+if m_n < 2.0 * m_r:
     print("FAIL: neighbours do not share genres far more than random pairs"); ok = False
 if letter > 0.3:
     print("FAIL: neighbours look ordered by title"); ok = False
-if franchise < 2:
-    print("FAIL: no franchise among the neighbours"); ok = False
+if franchise < 15:
+    print("FAIL: fewer than 15 of the 50 queries have a same-franchise neighbour"); ok = False
 sys.exit(0 if ok else 1)
 PY
