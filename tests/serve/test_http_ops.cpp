@@ -1,8 +1,10 @@
 // Operations: model reload (atomic, a bad file refused), many clients at once,
 // /metrics counting what happened, and a clean stop.
 #include <atomic>
+#include <chrono>
 #include <fstream>
 #include <regex>
+#include <thread>
 
 #include "serve/http_metrics.h"
 #include "test_http_util.h"
@@ -155,11 +157,22 @@ TEST(HttpOps, MetricsCountRequestsLatencyAndErrors) {
     c.Get("/v1/items/12345");
     c.Get("/no/such/route");
 
-    auto r = c.Get("/metrics");
-    ASSERT_TRUE(r);
-    EXPECT_EQ(r->status, 200);
-    EXPECT_EQ(r->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
-    const std::string& m = r->body;
+    // A request is counted after its response is sent, by the thread that served it; the 413
+    // closes its connection, so the next requests may be served (and /metrics read) by another
+    // thread before that one has counted. Read /metrics until the 7 requests are all in.
+    std::string m;
+    for (int attempt = 0; attempt < 200; ++attempt) {
+        auto r = c.Get("/metrics");
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->status, 200);
+        EXPECT_EQ(r->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+        m = r->body;
+        if (metric(m, "anirec_http_request_duration_seconds_count{route=\"/v1/recommend\"}") == 5 &&
+            metric(m, "anirec_http_requests_total{route=\"/v1/items/{id}\",code=\"404\"}") == 1 &&
+            metric(m, "anirec_http_requests_total{route=\"other\",code=\"404\"}") == 1)
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     EXPECT_EQ(metric(m, "anirec_http_requests_total{route=\"/v1/recommend\",code=\"200\"}"), 3) << m;
     EXPECT_EQ(metric(m, "anirec_http_requests_total{route=\"/v1/recommend\",code=\"400\"}"), 1);
     // Refused while reading the body, still counted under its route.
