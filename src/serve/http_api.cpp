@@ -69,10 +69,8 @@ int clamp_k(const Recommender& rec, int k) { return std::max(1, std::min(k, rec.
 // the catalogue's "Action, Drama" text without building a vector.
 void write_item_fields(JsonWriter& w, const Recommender& rec, int32_t item) {
     const Catalog& c = rec.catalog();
-    w.key("id");
-    w.value(c.raw_id(item));
-    w.key("title");
-    w.value(c.title(item));
+    w.field("id", c.raw_id(item));
+    w.field("title", c.title(item));
     w.key("genres");
     w.begin_array();
     const std::string& g = c.genres(item);
@@ -85,31 +83,24 @@ void write_item_fields(JsonWriter& w, const Recommender& rec, int32_t item) {
         start = comma + 1;
     }
     w.end_array();
-    w.key("type");
-    w.value(c.type(item));
-    w.key("popularity");
-    w.value(rec.popularity(item));
+    w.field("type", c.type(item));
+    w.field("popularity", rec.popularity(item));
     if (c.has_metadata()) {
         const ItemInfo& info = c.info()[static_cast<size_t>(item)];
         if (!info.english_title.empty()) {
-            w.key("english_title");
-            w.value(info.english_title);
+            w.field("english_title", info.english_title);
         }
         if (!info.japanese_title.empty()) {
-            w.key("japanese_title");
-            w.value(info.japanese_title);
+            w.field("japanese_title", info.japanese_title);
         }
         if (info.episodes >= 0) {
-            w.key("episodes");
-            w.value(info.episodes);
+            w.field("episodes", info.episodes);
         }
         if (info.score >= 0 && std::isfinite(info.score)) {
-            w.key("community_score");
-            w.value(info.score);
+            w.field("community_score", info.score);
         }
         if (info.members >= 0) {
-            w.key("members");
-            w.value(info.members);
+            w.field("members", info.members);
         }
     }
 }
@@ -123,10 +114,8 @@ void write_item(JsonWriter& w, const Recommender& rec, int32_t item) {
 // {"id", "title"}: how a history entry was resolved.
 void write_item_ref(JsonWriter& w, const Recommender& rec, int32_t item) {
     w.begin_object();
-    w.key("id");
-    w.value(rec.catalog().raw_id(item));
-    w.key("title");
-    w.value(rec.catalog().title(item));
+    w.field("id", rec.catalog().raw_id(item));
+    w.field("title", rec.catalog().title(item));
     w.end_object();
 }
 
@@ -136,15 +125,12 @@ void write_rows(JsonWriter& w, const Recommender& rec, const RecResult& r, bool 
     for (const RecRow& row : r.rows) {
         w.begin_object();
         write_item_fields(w, rec, row.item);
-        w.key("rank");
-        w.value(row.rank);
+        w.field("rank", row.rank);
         if (with_score) {
-            w.key("score");
-            w.value(row.score);
+            w.field("score", row.score);
         }
         if (row.cooccurrence >= 0) {
-            w.key("co_occurrences");
-            w.value(row.cooccurrence);
+            w.field("co_occurrences", row.cooccurrence);
         }
         w.end_object();
     }
@@ -214,8 +200,7 @@ std::string api_search_items(const Recommender& rec, const httplib::Request& req
     const std::string q = req.has_param("q") ? std::string(trim(req.get_param_value("q"))) : "";
     JsonWriter w;
     w.begin_object();
-    w.key("query");
-    w.value(q);
+    w.field("query", q);
     w.key("items");
     if (q.empty()) {
         // No query: the most watched animes, a starting point for a new visitor.
@@ -228,10 +213,8 @@ std::string api_search_items(const Recommender& rec, const httplib::Request& req
         for (const TitleHit& h : rec.titles().search(q, limit)) {
             w.begin_object();
             write_item_fields(w, rec, h.item);
-            w.key("matched");
-            w.value(h.matched);
-            w.key("match");
-            w.value(tier_names[std::clamp(h.tier, 0, 5)]);
+            w.field("matched", h.matched);
+            w.field("match", tier_names[std::clamp(h.tier, 0, 5)]);
             w.end_object();
         }
         w.end_array();
@@ -257,8 +240,7 @@ std::string api_similar(const Recommender& rec, const std::string& id, const htt
     w.begin_object();
     w.key("item");
     write_item(w, rec, item);
-    w.key("k");
-    w.value(k);
+    w.field("k", k);
     w.key("items");
     write_rows(w, rec, r);
     w.end_object();
@@ -313,14 +295,12 @@ std::string api_recommend(const Recommender& rec, const std::string& body, const
     RecResult r = call([&] { return rec.recommend(history, clamp_k(rec, k), f); });
     JsonWriter w;
     w.begin_object();
-    w.key("k");
-    w.value(k);
+    w.field("k", k);
     w.key("history");
     w.begin_array();
     for (int32_t item : history) write_item_ref(w, rec, item);
     w.end_array();
-    w.key("history_used");
-    w.value(r.history_used);
+    w.field("history_used", r.history_used);
     w.key("items");
     write_rows(w, rec, r);
     w.end_object();
@@ -345,14 +325,10 @@ std::string api_user_recommendations(const Recommender& rec, const std::string& 
     RecResult r = call([&] { return rec.recommend_user(user, clamp_k(rec, k), f); });
     JsonWriter w;
     w.begin_object();
-    w.key("user");
-    w.value(user);
-    w.key("k");
-    w.value(k);
-    w.key("history_len");
-    w.value(r.history_len);
-    w.key("history_used");
-    w.value(r.history_used);
+    w.field("user", user);
+    w.field("k", k);
+    w.field("history_len", r.history_len);
+    w.field("history_used", r.history_used);
     w.key("recent");  // the last few animes watched, most recent first
     w.begin_array();
     for (size_t i = 0; i < hist.size() && i < 10; ++i) write_item_ref(w, rec, hist[hist.size() - 1 - i]);
@@ -368,39 +344,25 @@ std::string api_model_card(const Recommender& rec, const ServingInfo& serving) {
     const ModelMeta& m = rec.meta();
     JsonWriter w;
     w.begin_object();
-    w.key("format");
-    w.value(MODEL_FORMAT_NAME);
+    w.field("format", MODEL_FORMAT_NAME);
     w.key("config");
     w.begin_object();
-    w.key("n_items");
-    w.value(c.n_items);
-    w.key("maxlen");
-    w.value(c.maxlen);
-    w.key("hidden");
-    w.value(c.hidden);
-    w.key("blocks");
-    w.value(c.blocks);
-    w.key("heads");
-    w.value(c.heads);
-    w.key("dropout");
-    w.value(c.dropout);
-    w.key("norm");
-    w.value(norm_layout_name(c.norm));
+    w.field("n_items", c.n_items);
+    w.field("maxlen", c.maxlen);
+    w.field("hidden", c.hidden);
+    w.field("blocks", c.blocks);
+    w.field("heads", c.heads);
+    w.field("dropout", c.dropout);
+    w.field("norm", norm_layout_name(c.norm));
     w.end_object();
     w.key("data");
     w.begin_object();
-    w.key("items");
-    w.value(rec.n_items());
-    w.key("users");
-    w.value(rec.n_users());
-    w.key("interactions");
-    w.value(static_cast<uint64_t>(m.user_items.size()));
-    w.key("order");
-    w.value(order_kind_name(m.order));
-    w.key("source");
-    w.value(m.source);
-    w.key("has_titles");
-    w.value(rec.titles().has_titles());
+    w.field("items", rec.n_items());
+    w.field("users", rec.n_users());
+    w.field("interactions", static_cast<uint64_t>(m.user_items.size()));
+    w.field("order", order_kind_name(m.order));
+    w.field("source", m.source);
+    w.field("has_titles", rec.titles().has_titles());
     w.end_object();
     w.key("genres");
     w.begin_array();
@@ -412,12 +374,9 @@ std::string api_model_card(const Recommender& rec, const ServingInfo& serving) {
     w.end_array();
     w.key("serving");
     w.begin_object();
-    w.key("path");
-    w.value(serving.path);
-    w.key("generation");
-    w.value(serving.generation);
-    w.key("loaded_at");
-    w.value(serving.loaded_at);
+    w.field("path", serving.path);
+    w.field("generation", serving.generation);
+    w.field("loaded_at", serving.loaded_at);
     w.end_object();
     // Last: the free-form card the trainer and evaluator wrote into the file.
     w.key("card");

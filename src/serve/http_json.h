@@ -42,6 +42,12 @@ public:
     void value(double v);
     void value(bool v);
     void null();
+    // key(k) then value(v): one member of the current object.
+    template <class T>
+    void field(std::string_view k, const T& v) {
+        key(k);
+        value(v);
+    }
     // Already-serialised JSON (e.g. nlohmann's dump), inserted as one value.
     void raw(std::string_view json);
 
