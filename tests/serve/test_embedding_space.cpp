@@ -6,6 +6,7 @@
 
 #include "serve/embedding_space.h"
 #include "serve/item_index.h"
+#include "test_direction_oracle.h"
 #include "util/error.h"
 #include "util/rng.h"
 
@@ -93,18 +94,8 @@ TEST(EmbeddingSpace, RowsAreCentredOrthogonalAndDeterministic) {
         }
     // The input's top direction (from the raw centred rows, by power iteration here).
     const std::vector<float> centred = debias_embeddings(p.e.data(), p.n1, p.d, 0);
-    std::vector<double> v(static_cast<size_t>(p.d), 1.0);
-    for (int iter = 0; iter < 500; ++iter) {
-        std::vector<double> w(static_cast<size_t>(p.d), 0.0);
-        for (int32_t i = 1; i < p.n1; ++i) {
-            double dot = 0;
-            for (int32_t c = 0; c < p.d; ++c) dot += centred[static_cast<size_t>(i) * p.d + c] * v[static_cast<size_t>(c)];
-            for (int32_t c = 0; c < p.d; ++c) w[static_cast<size_t>(c)] += dot * centred[static_cast<size_t>(i) * p.d + c];
-        }
-        double n = 0;
-        for (double x : w) n += x * x;
-        for (int32_t c = 0; c < p.d; ++c) v[static_cast<size_t>(c)] = w[static_cast<size_t>(c)] / std::sqrt(n);
-    }
+    const std::vector<double> v =
+        test::top_direction_oracle(std::vector<double>(centred.begin(), centred.end()), p.n1, p.d, 500);
     double along = 0;
     for (int32_t x = 0; x < p.d; ++x)
         for (int32_t y = 0; y < p.d; ++y) along += v[static_cast<size_t>(x)] * cov[static_cast<size_t>(x) * p.d + y] * v[static_cast<size_t>(y)];

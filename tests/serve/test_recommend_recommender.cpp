@@ -13,6 +13,7 @@
 
 #include "model/sasrec.h"
 #include "serve/recommender.h"
+#include "test_direction_oracle.h"
 #include "test_recommend_model.h"
 #include "util/error.h"
 
@@ -52,9 +53,10 @@ void expect_same_ranking(const std::vector<RecRow>& got, const std::vector<Score
         EXPECT_EQ(got[r].rank, static_cast<int32_t>(r) + 1) << what;
         EXPECT_NEAR(got[r].score, want[r].score, 1e-4) << what << " rank " << r;
         // A swap is only acceptable between near-equal scores.
-        if (got[r].item != want[r].item)
+        if (got[r].item != want[r].item) {
             EXPECT_NEAR(got[r].score, want[r].score, 1e-5) << what << " rank " << r << ": item " << got[r].item
                                                            << " vs " << want[r].item;
+        }
     }
 }
 
@@ -245,8 +247,8 @@ TEST_F(RecommenderTest, SimilarMatchesCosineOracleAndExplains) {
 }
 
 // The default space: cosine after removing the mean row and the top principal direction.
-// The oracle finds that direction by its own route (alternating products with the centred
-// rows in double, u = X v, v = X^T u), not by the covariance the library uses.
+// The oracle finds that direction by its own route (test_direction_oracle.h), not by the
+// covariance the library uses.
 TEST_F(RecommenderTest, DefaultSimilarityIsCosineWithoutMeanAndTopDirection) {
     ASSERT_EQ(rec_->similarity_space(), SimilaritySpace::DEBIASED);
     const int32_t C = model_->config.hidden, N = model_->config.n_items;
@@ -254,37 +256,21 @@ TEST_F(RecommenderTest, DefaultSimilarityIsCosineWithoutMeanAndTopDirection) {
     std::vector<double> mean(static_cast<size_t>(C), 0.0);
     for (int32_t i = 1; i <= N; ++i)
         for (int32_t c = 0; c < C; ++c) mean[static_cast<size_t>(c)] += E[static_cast<size_t>(i) * C + c] / N;
-    std::vector<std::vector<double>> X(static_cast<size_t>(N) + 1, std::vector<double>(static_cast<size_t>(C), 0.0));
+    std::vector<double> X((static_cast<size_t>(N) + 1) * C, 0.0);  // centred rows, (N+1, C)
     for (int32_t i = 1; i <= N; ++i)
         for (int32_t c = 0; c < C; ++c)
-            X[static_cast<size_t>(i)][static_cast<size_t>(c)] =
-                E[static_cast<size_t>(i) * C + c] - mean[static_cast<size_t>(c)];
-    std::vector<double> v(static_cast<size_t>(C), 1.0), u(static_cast<size_t>(N) + 1);
-    for (int iter = 0; iter < 3000; ++iter) {
-        for (int32_t i = 1; i <= N; ++i) {
-            double s = 0;
-            for (int32_t c = 0; c < C; ++c) s += X[static_cast<size_t>(i)][static_cast<size_t>(c)] * v[static_cast<size_t>(c)];
-            u[static_cast<size_t>(i)] = s;
-        }
-        double norm = 0;
-        for (int32_t c = 0; c < C; ++c) {
-            double s = 0;
-            for (int32_t i = 1; i <= N; ++i) s += X[static_cast<size_t>(i)][static_cast<size_t>(c)] * u[static_cast<size_t>(i)];
-            v[static_cast<size_t>(c)] = s;
-            norm += s * s;
-        }
-        for (double& x : v) x /= std::sqrt(norm);
-    }
+            X[static_cast<size_t>(i) * C + c] = E[static_cast<size_t>(i) * C + c] - mean[static_cast<size_t>(c)];
+    const std::vector<double> v = test::top_direction_oracle(X, N + 1, C, 3000);
     for (int32_t i = 1; i <= N; ++i) {
-        auto& r = X[static_cast<size_t>(i)];
+        double* r = X.data() + static_cast<size_t>(i) * C;
         double dot = 0;
-        for (int32_t c = 0; c < C; ++c) dot += r[static_cast<size_t>(c)] * v[static_cast<size_t>(c)];
-        for (int32_t c = 0; c < C; ++c) r[static_cast<size_t>(c)] -= dot * v[static_cast<size_t>(c)];
+        for (int32_t c = 0; c < C; ++c) dot += r[c] * v[static_cast<size_t>(c)];
+        for (int32_t c = 0; c < C; ++c) r[c] -= dot * v[static_cast<size_t>(c)];
     }
     auto cosine = [&](int32_t a, int32_t b) {
         double ab = 0, aa = 0, bb = 0;
         for (int32_t c = 0; c < C; ++c) {
-            const double x = X[static_cast<size_t>(a)][static_cast<size_t>(c)], y = X[static_cast<size_t>(b)][static_cast<size_t>(c)];
+            const double x = X[static_cast<size_t>(a) * C + c], y = X[static_cast<size_t>(b) * C + c];
             ab += x * y;
             aa += x * x;
             bb += y * y;
@@ -383,8 +369,9 @@ TEST_F(RecommenderTest, BatchAgreesWithSingleCalls) {
             ASSERT_EQ(got[i - start].size(), single.rows.size());
             for (size_t r = 0; r < single.rows.size(); ++r) {
                 EXPECT_NEAR(got[i - start][r].score, single.rows[r].score, 1e-4);
-                if (got[i - start][r].item != single.rows[r].item)
+                if (got[i - start][r].item != single.rows[r].item) {
                     EXPECT_NEAR(got[i - start][r].score, single.rows[r].score, 1e-5);
+                }
             }
         }
     }
