@@ -124,16 +124,25 @@ std::vector<Batch> make_batches(int count, int K, uint64_t seed) {
     return out;
 }
 
+// One n^3 SGEMM through OpenBLAS (on the threads set_num_threads gave it): the peak probe.
+struct SgemmProbe {
+    static constexpr int n = 1536;
+    std::vector<float> A = std::vector<float>((size_t)n * n, 0.5f), B = std::vector<float>((size_t)n * n, 0.25f),
+                       C = std::vector<float>((size_t)n * n, 0.f);
+    static constexpr double flops = 2.0 * n * n * (double)n;
+    void run() {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.f, A.data(), n, B.data(), n, 0.f, C.data(),
+                    n);
+    }
+};
+
 void BM_SgemmPeak(benchmark::State& state) {
     const int threads = static_cast<int>(state.range(0));
     set_num_threads(threads);
-    const int n = 1536;
-    std::vector<float> A((size_t)n * n, 0.5f), B((size_t)n * n, 0.25f), C((size_t)n * n, 0.f);
-    for (auto _ : state)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.f, A.data(), n, B.data(), n, 1.f, C.data(),
-                    n);
-    state.counters["GFLOP/s"] = benchmark::Counter(2.0 * n * n * (double)n * state.iterations() / 1e9,
-                                                   benchmark::Counter::kIsRate);
+    SgemmProbe probe;
+    for (auto _ : state) probe.run();
+    state.counters["GFLOP/s"] =
+        benchmark::Counter(SgemmProbe::flops * state.iterations() / 1e9, benchmark::Counter::kIsRate);
 }
 
 void BM_TrainStep(benchmark::State& state, LossKind kind) {
@@ -141,8 +150,7 @@ void BM_TrainStep(benchmark::State& state, LossKind kind) {
     // The peak is measured interleaved with the steps (one 1536^3 SGEMM after each step,
     // outside the timed region): this shared VM's speed drifts by tens of percent within
     // minutes, so a peak taken at another moment would make the share meaningless.
-    const int n = 1536;
-    std::vector<float> A((size_t)n * n, 0.5f), B((size_t)n * n, 0.25f), C((size_t)n * n, 0.f);
+    SgemmProbe probe;
     double sgemm_seconds = 0, sgemm_flops = 0;
     set_num_threads(threads);
     ModelConfig cfg;
@@ -180,10 +188,9 @@ void BM_TrainStep(benchmark::State& state, LossKind kind) {
         ++steps;
         state.PauseTiming();
         Timer tg;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.f, A.data(), n, B.data(), n, 0.f, C.data(),
-                    n);
+        probe.run();
         sgemm_seconds += tg.seconds();
-        sgemm_flops += 2.0 * n * n * (double)n;
+        sgemm_flops += SgemmProbe::flops;
         state.ResumeTiming();
     }
     const double peak = sgemm_flops / sgemm_seconds;
