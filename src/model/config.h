@@ -14,6 +14,9 @@ enum class NormLayout : int32_t { PRE = 0, SASREC = 1 };
 const char* norm_layout_name(NormLayout n);          // "pre" / "sasrec"
 NormLayout parse_norm_layout(const std::string& s);  // throws UsageError
 
+// The widest model accepted: kernels keep per-thread partials of one row on their stack.
+constexpr int32_t kMaxHidden = 4096;
+
 struct ModelConfig {
     int32_t n_items = 0;    // N: the item table has N+1 rows, row 0 is padding
     int32_t maxlen = 200;   // T: positions

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "model/blas.h"
+#include "model/config.h"
 #include "model/mgemm.h"
 #include "model/vmath.h"
 #include "util/error.h"
@@ -219,11 +220,26 @@ void residual_layernorm_forward(float* res, float* out, float* mean, float* rstd
 
 void layernorm_backward(float* dinp, float* dw, float* db, const float* dout, const float* inp,
                         const float* mean, const float* rstd, const float* w, int64_t N, int C) {
-#pragma omp parallel if (worth_parallel(N * C))
+    // One pass over the rows: each thread takes a contiguous slice, adds its rows of dx
+    // and sums its slice's share of dw, db into a partial on its stack (C <= 4096, see
+    // ModelConfig::validate); the partials are added in thread order, so the result is
+    // fixed for a given thread count. (Summing the columns in a second pass over all rows
+    // read x and dy twice more and was a fifth of the training step.)
+    int nt = 1;
+#ifdef ANIREC_HAVE_OPENMP
+    if (!omp_in_parallel() && worth_parallel(N * C)) nt = omp_get_max_threads();
+#endif
+    ANIREC_ASSERT(C <= kMaxHidden);
+#pragma omp parallel num_threads(nt) if (nt > 1)
     {
-        // rows: dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), g = dout * w
-#pragma omp for schedule(static)
-        for (int64_t n = 0; n < N; ++n) {
+        alignas(64) float pw[kMaxHidden];
+        alignas(64) float pb[kMaxHidden];
+        std::fill(pw, pw + C, 0.f);
+        std::fill(pb, pb + C, 0.f);
+        long r0, r1;
+        split_range(N, thread_id(), team_size(), r0, r1);
+        // dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), g = dout * w
+        for (long n = r0; n < r1; ++n) {
             const float* x = inp + n * C;
             const float* dy = dout + n * C;
             const float m = mean[n], s = rstd[n];
@@ -238,20 +254,20 @@ void layernorm_backward(float* dinp, float* dw, float* db, const float* dout, co
             gxm /= C;
             float* dx = dinp + n * C;
 #pragma omp simd
-            for (int c = 0; c < C; ++c) dx[c] += s * (dy[c] * w[c] - gm - (x[c] - m) * s * gxm);
-        }
-        // columns: dw, db summed over rows in row order
-        long c0, c1;
-        split_range(C, thread_id(), team_size(), c0, c1);
-        for (int64_t n = 0; n < N; ++n) {
-            const float* x = inp + n * C;
-            const float* dy = dout + n * C;
-            const float m = mean[n], s = rstd[n];
-#pragma omp simd
-            for (long c = c0; c < c1; ++c) {
-                dw[c] += dy[c] * ((x[c] - m) * s);
-                db[c] += dy[c];
+            for (int c = 0; c < C; ++c) {
+                const float xh = (x[c] - m) * s;
+                dx[c] += s * (dy[c] * w[c] - gm - xh * gxm);
+                pw[c] += dy[c] * xh;
+                pb[c] += dy[c];
             }
+        }
+        for (int t = 0; t < team_size(); ++t) {
+            if (t == thread_id())
+                for (int c = 0; c < C; ++c) {
+                    dw[c] += pw[c];
+                    db[c] += pb[c];
+                }
+#pragma omp barrier
         }
     }
 }
@@ -280,11 +296,13 @@ void for_row_slices(int64_t N, double flops, Fn&& fn) {
         if (r0 < r1) fn(static_cast<int>(r0), static_cast<int>(r1));
     }
 }
-// dw (OC,IC) += dout^T inp over N rows. Each thread takes a contiguous slice of
-// rows, packs it in chunks (zero-padded to whole vectors) and accumulates a partial
-// dw on its stack with the TN micro-kernel; the partials are then added into dw in
-// thread order, so the result is fixed for a given thread count.
-void weight_grad(float* dw, const float* dout, int ldd, const float* inp, int ldi, int64_t N, int IC, int OC) {
+// dw (OC,IC) += dout^T inp and, when db is given, db (OC) += the column sums of dout,
+// over N rows. Each thread takes a contiguous slice of rows, packs it in chunks
+// (zero-padded to whole vectors) and accumulates partial dw and db on its stack (the
+// TN micro-kernel for dw; db while the chunk of dout is still in cache); the partials
+// are then added in thread order, so the result is fixed for a given thread count.
+void weight_grad(float* dw, float* db, const float* dout, int ldd, const float* inp, int ldi, int64_t N, int IC,
+                 int OC) {
     const int ldp = (IC + 15) & ~15;
     const int chunk = std::max(8, static_cast<int>(kPackMax / 2) / ldp);
     int nt = 1;
@@ -296,18 +314,43 @@ void weight_grad(float* dw, const float* dout, int ldd, const float* inp, int ld
     {
         alignas(64) float part[kPackMax / 2];
         alignas(64) float xp[kPackMax / 2];
+        alignas(64) float pdb[kPackMax / 2];
         std::fill(part, part + static_cast<size_t>(OC) * IC, 0.f);
+        if (db) std::fill(pdb, pdb + OC, 0.f);
         long r0, r1;
         split_range(N, thread_id(), team_size(), r0, r1);
         for (long r = r0; r < r1; r += chunk) {
             const int m = static_cast<int>(std::min<long>(chunk, r1 - r));
             mgemm_pack_bp(xp, inp + r * ldi, ldi, m, IC);
             mgemm_tn(part, IC, dout + r * ldd, ldd, xp, IC, m, 0, OC, true);
+            if (db)
+                for (int k = 0; k < m; ++k) {
+                    const float* d = dout + (r + k) * ldd;
+#pragma omp simd
+                    for (int o = 0; o < OC; ++o) pdb[o] += d[o];
+                }
         }
         for (int t = 0; t < team_size(); ++t) {
-            if (t == thread_id())
+            if (t == thread_id()) {
                 for (size_t i = 0; i < static_cast<size_t>(OC) * IC; ++i) dw[i] += part[i];
+                if (db)
+                    for (int o = 0; o < OC; ++o) db[o] += pdb[o];
+            }
 #pragma omp barrier
+        }
+    }
+}
+
+// db (OC) += the column sums of dout over N rows, in row order (the large-layer path).
+void bias_grad(float* db, const float* dout, int ldd, int64_t N, int OC) {
+#pragma omp parallel if (worth_parallel(N * OC))
+    {
+        long o0, o1;
+        split_range(OC, thread_id(), team_size(), o0, o1);
+        for (int64_t n = 0; n < N; ++n) {
+            const float* d = dout + n * ldd;
+#pragma omp simd
+            for (long o = o0; o < o1; ++o) db[o] += d[o];
         }
     }
 }
@@ -352,21 +395,10 @@ void linear_backward(float* dinp, int lddi, bool accumulate, float* dw, float* d
                   lddi);
     }
     if (static_cast<size_t>(OC) * IC <= kPackMax / 2 && IC <= 256) {
-        weight_grad(dw, dout, ldd, inp, ldi, N, IC, OC);
+        weight_grad(dw, db, dout, ldd, inp, ldi, N, IC, OC);
     } else {
         gemm_rows(true, false, OC, IC, static_cast<int>(N), 1.f, dout, ldd, inp, ldi, 1.f, dw, IC);
-    }
-    if (db) {
-#pragma omp parallel if (worth_parallel(N * OC))
-        {
-            long o0, o1;
-            split_range(OC, thread_id(), team_size(), o0, o1);
-            for (int64_t n = 0; n < N; ++n) {
-                const float* d = dout + n * ldd;
-#pragma omp simd
-                for (long o = o0; o < o1; ++o) db[o] += d[o];
-            }
-        }
+        if (db) bias_grad(db, dout, ldd, N, OC);
     }
 }
 

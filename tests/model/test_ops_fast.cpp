@@ -67,9 +67,14 @@ TEST(FastOps, GemmRowsMatchesNaive) {
         }
 }
 
-TEST(FastOps, LayerNormForwardBackward) {
+// 37 rows run on one thread; 1500 rows (N*C over kParallelMinWork) on two, with the
+// dw/db partials of each thread's slice added at the end.
+class FastLayerNorm : public ::testing::TestWithParam<int> {};
+
+TEST_P(FastLayerNorm, ForwardBackward) {
     Rng rng(2);
-    const int N = 37, C = 50;
+    set_num_threads(2);
+    const int N = GetParam(), C = 50;
     VecF x = randf((size_t)N * C, rng, 3.0, 1.0), a = randf((size_t)N * C, rng), w = randf(C, rng, 0.3, 1.0),
          b = randf(C, rng);
     // fused residual: res = x + a
@@ -99,11 +104,17 @@ TEST(FastOps, LayerNormForwardBackward) {
     EXPECT_TRUE(all_close("ln db (+=)", db, dbd, kBwdTol));
 }
 
-TEST(FastOps, LinearWithStridesAndAccumulation) {
+INSTANTIATE_TEST_SUITE_P(Rows, FastLayerNorm, ::testing::Values(37, 1500));
+
+// Column slices of wider rows, like qkv. 203 rows: the weight gradient on one thread;
+// 2003 rows: on two, with per-thread dw/db partials added at the end.
+class FastLinear : public ::testing::TestWithParam<int> {};
+
+TEST_P(FastLinear, StridesAndAccumulation) {
     Rng rng(3);
     set_num_threads(2);
     BlasSerialScope scope;
-    const int N = 203, IC = 20, OC = 40, ldi = 60, ldo = 60;  // column slices of wider rows, like qkv
+    const int N = GetParam(), IC = 20, OC = 40, ldi = 60, ldo = 60;
     VecF in = randf((size_t)N * ldi, rng), w = randf((size_t)OC * IC, rng), b = randf(OC, rng);
     VecF out((size_t)N * ldo, 7.f);
     linear_forward(out.data() + 10, ldo, in.data() + 5, ldi, w.data(), b.data(), N, IC, OC);
@@ -132,6 +143,8 @@ TEST(FastOps, LinearWithStridesAndAccumulation) {
         EXPECT_TRUE(all_close("db (+=)", db1, dbd, kBwdTol));
     }
 }
+
+INSTANTIATE_TEST_SUITE_P(Rows, FastLinear, ::testing::Values(203, 2003));
 
 struct AttCase {
     const char* name;
