@@ -4,15 +4,13 @@
 # usage: eval_baselines.sh <anirec> <shared-data-dir>
 set -euo pipefail
 A=$1
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/lib.bash"
 
 # Time-ordered data: leave-one-out by default.
-"$A" synth -q -o "$T/s" --users 600 --items 300 --mean-length 20 --seed 4
-"$A" prepare -q "$T/s/ratings.csv" -o "$T/s.anirec"
-"$A" eval -q --data "$T/s.anirec" --protocol both --json --threads 2 > "$T/a.json"
-python3 - "$T/a.json" <<'PY'
+"$A" synth -q -o "$WORK/s" --users 600 --items 300 --mean-length 20 --seed 4
+"$A" prepare -q "$WORK/s/ratings.csv" -o "$WORK/s.anirec"
+"$A" eval -q --data "$WORK/s.anirec" --protocol both --json --threads 2 > "$WORK/a.json"
+python3 - "$WORK/a.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["split"] == "leave-one-out", d["split"]
@@ -39,8 +37,8 @@ for s in ("mostpop", "markov", "itemknn"):
 PY
 
 # Same flags, same numbers (seconds aside).
-"$A" eval -q --data "$T/s.anirec" --protocol both --json --threads 1 > "$T/b.json"
-python3 - "$T/a.json" "$T/b.json" <<'PY'
+"$A" eval -q --data "$WORK/s.anirec" --protocol both --json --threads 1 > "$WORK/b.json"
+python3 - "$WORK/a.json" "$WORK/b.json" <<'PY'
 import json, sys
 def strip(d):
     for r in d["results"]: r.pop("seconds")
@@ -50,29 +48,29 @@ assert a == b, "results differ between runs / thread counts"
 PY
 
 # The readable table names protocol and split, and the ranks CSV has one row per user.
-"$A" eval -q --data "$T/s.anirec" --protocol sampled --baselines mostpop,markov --ranks-out "$T/r.csv" > "$T/t.txt"
-grep -q "== sampled: 100 uniform negatives | leave-one-out | test ==" "$T/t.txt" || fail "sampled table title"
-grep -q "^markov " "$T/t.txt" || fail "markov row"
-head -1 "$T/r.csv" | grep -qx "user,mostpop:sampled,markov:sampled" || fail "ranks header: $(head -1 "$T/r.csv")"
-users=$(python3 -c "import json;print(json.load(open('$T/a.json'))['users_evaluated'])")
-[ "$(($(wc -l < "$T/r.csv") - 1))" -eq "$users" ] || fail "ranks rows"
+"$A" eval -q --data "$WORK/s.anirec" --protocol sampled --baselines mostpop,markov --ranks-out "$WORK/r.csv" > "$WORK/t.txt"
+grep -q "== sampled: 100 uniform negatives | leave-one-out | test ==" "$WORK/t.txt" || fail "sampled table title"
+grep -q "^markov " "$WORK/t.txt" || fail "markov row"
+head -1 "$WORK/r.csv" | grep -qx "user,mostpop:sampled,markov:sampled" || fail "ranks header: $(head -1 "$WORK/r.csv")"
+users=$(python3 -c "import json;print(json.load(open('$WORK/a.json'))['users_evaluated'])")
+[ "$(($(wc -l < "$WORK/r.csv") - 1))" -eq "$users" ] || fail "ranks rows"
 
 # Item-id ordered data (the Kaggle shape): random hold-out by default, said loudly.
-"$A" synth -q -o "$T/k" --users 400 --items 300 --mean-length 20 --seed 5 --shape kaggle2020
-"$A" prepare -q "$T/k/ratings.csv" -o "$T/k.anirec"
-"$A" eval -q --data "$T/k.anirec" --baselines mostpop > "$T/k.txt" 2> "$T/k.err"
-grep -q "WARNING" "$T/k.err" || fail "no warning for item-id order"
-grep -q "random hold-out, seed 42" "$T/k.txt" || fail "random split not in title: $(head -3 "$T/k.txt")"
-"$A" eval -q --data "$T/k.anirec" --baselines mostpop --split loo > "$T/k2.txt" 2> "$T/k2.err"
-grep -q "leave-one-out" "$T/k2.txt" || fail "--split loo ignored"
-grep -q "WARNING" "$T/k2.err" || fail "no warning for loo on item-id order"
+"$A" synth -q -o "$WORK/k" --users 400 --items 300 --mean-length 20 --seed 5 --shape kaggle2020
+"$A" prepare -q "$WORK/k/ratings.csv" -o "$WORK/k.anirec"
+"$A" eval -q --data "$WORK/k.anirec" --baselines mostpop > "$WORK/k.txt" 2> "$WORK/k.err"
+grep -q "WARNING" "$WORK/k.err" || fail "no warning for item-id order"
+grep -q "random hold-out, seed 42" "$WORK/k.txt" || fail "random split not in title: $(head -3 "$WORK/k.txt")"
+"$A" eval -q --data "$WORK/k.anirec" --baselines mostpop --split loo > "$WORK/k2.txt" 2> "$WORK/k2.err"
+grep -q "leave-one-out" "$WORK/k2.txt" || fail "--split loo ignored"
+grep -q "WARNING" "$WORK/k2.err" || fail "no warning for loo on item-id order"
 
 # Exit codes: 2 for usage errors, 1 for runtime errors.
 set +e
-"$A" eval --data "$T/s.anirec" --protocol bogus > /dev/null 2>&1; [ $? -eq 2 ] || fail "bad protocol not exit 2"
+"$A" eval --data "$WORK/s.anirec" --protocol bogus > /dev/null 2>&1; [ $? -eq 2 ] || fail "bad protocol not exit 2"
 "$A" eval > /dev/null 2>&1; [ $? -eq 2 ] || fail "no --model/--data not exit 2"
-"$A" eval --data "$T/s.anirec" --k 0 > /dev/null 2>&1; [ $? -eq 2 ] || fail "--k 0 not exit 2"
-"$A" eval --data "$T/s.anirec" --baselines bpr > /dev/null 2>&1; [ $? -eq 2 ] || fail "bad baseline not exit 2"
-"$A" eval --data "$T/missing.anirec" > /dev/null 2>&1; [ $? -eq 1 ] || fail "missing data not exit 1"
+"$A" eval --data "$WORK/s.anirec" --k 0 > /dev/null 2>&1; [ $? -eq 2 ] || fail "--k 0 not exit 2"
+"$A" eval --data "$WORK/s.anirec" --baselines bpr > /dev/null 2>&1; [ $? -eq 2 ] || fail "bad baseline not exit 2"
+"$A" eval --data "$WORK/missing.anirec" > /dev/null 2>&1; [ $? -eq 1 ] || fail "missing data not exit 1"
 set -e
 echo "eval_baselines: ok"

@@ -7,11 +7,10 @@ set -euo pipefail
 A=$1
 D=$2/ml-1m-sasrec-rebuilt/ml-1m.txt.gz
 [ -f "$D" ] || { echo "skip: $D not found"; exit 77; }
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-"$A" prepare -q "$D" -o "$T/ml1m.anirec"
-"$A" eval -q --data "$T/ml1m.anirec" --baselines mostpop --protocol both --json --k 10 > "$T/r.json"
-python3 - "$T/r.json" <<'PY'
+source "$(dirname "$0")/lib.bash"
+"$A" prepare -q "$D" -o "$WORK/ml1m.anirec"
+"$A" eval -q --data "$WORK/ml1m.anirec" --baselines mostpop --protocol both --json --k 10 > "$WORK/r.json"
+python3 - "$WORK/r.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["split"] == "leave-one-out" and d["users_evaluated"] == 6040, (d["split"], d["users_evaluated"])

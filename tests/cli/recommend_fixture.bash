@@ -3,35 +3,11 @@
 # Gintama&#039;, Pokémon, ...) and trains two small models on it:
 #   $WORK/m.safetensors        with titles, genres and types (--meta anime.csv)
 #   $WORK/notitles.safetensors without metadata
-# Helpers: expect_rc WANT CMD... runs CMD, keeps stdout in $WORK/out and stderr in
-# $WORK/err, and fails the test when the exit code differs; contains FILE TEXT.
+# Helpers (expect_rc, contains, lacks, fail) come from lib.bash.
 
 set -u
 ANIREC=${1:?usage: script <path-to-anirec> [shared-data-dir]}
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    echo "--- stdout" >&2; cat "$WORK/out" >&2 2>/dev/null
-    echo "--- stderr" >&2; cat "$WORK/err" >&2 2>/dev/null
-    exit 1
-}
-
-expect_rc() {
-    local want=$1; shift
-    "$@" >"$WORK/out" 2>"$WORK/err"
-    local rc=$?
-    [ "$rc" -eq "$want" ] || fail "exit $rc, expected $want: $*"
-}
-
-contains() {  # contains FILE TEXT
-    grep -qF -- "$2" "$1" || fail "$(basename "$1") lacks '$2'"
-}
-
-lacks() {
-    if grep -qF -- "$2" "$1"; then fail "$(basename "$1") has '$2'"; fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 
 cat >"$WORK/anime.csv" <<'CSV'
 anime_id,name,genre,type,episodes,rating,members

@@ -11,8 +11,7 @@ ANIREC=${1:?usage: script <path-to-anirec> <shared-data-dir>}
 DATA=${2:-}/anime-cooperunion-5k-caserec
 [ -f "$DATA/anime_history.dat.gz" ] && [ -f "$DATA/anime_info.dat" ] || { echo "no $DATA: skipped"; exit 77; }
 command -v python3 >/dev/null || { echo "no python3: skipped"; exit 77; }
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+source "$(dirname "$0")/lib.bash"
 
 "$ANIREC" prepare "$DATA/anime_history.dat.gz" --meta "$DATA/anime_info.dat" -o "$WORK/d.anirec" -q || exit 1
 # The shuffled-order, random-hold-out model this data calls for (docs/results.md), ce loss,
