@@ -202,19 +202,23 @@ TEST_F(RecommenderTest, ResolvesTitlesRawIdsAndSemicolonLists) {
               "empty history: give at least one anime (title or raw id)");
 }
 
+// Cosine of rows a and b of a row-major (rows, C) table, in double: the oracle of similar().
+template <class T>
+double row_cosine(const T* rows, int32_t C, int32_t a, int32_t b) {
+    double ab = 0, aa = 0, bb = 0;
+    for (int32_t c = 0; c < C; ++c) {
+        const double x = rows[static_cast<size_t>(a) * C + c], y = rows[static_cast<size_t>(b) * C + c];
+        ab += x * y;
+        aa += x * x;
+        bb += y * y;
+    }
+    return ab / std::sqrt(aa * bb);
+}
+
 TEST_F(RecommenderTest, SimilarMatchesCosineOracleAndExplains) {
     const int32_t C = model_->config.hidden;
     const float* E = model_->params.item_emb;
-    auto cosine = [&](int32_t a, int32_t b) {
-        double ab = 0, aa = 0, bb = 0;
-        for (int32_t c = 0; c < C; ++c) {
-            const double x = E[static_cast<size_t>(a) * C + c], y = E[static_cast<size_t>(b) * C + c];
-            ab += x * y;
-            aa += x * x;
-            bb += y * y;
-        }
-        return ab / std::sqrt(aa * bb);
-    };
+    auto cosine = [&](int32_t a, int32_t b) { return row_cosine(E, C, a, b); };
     auto cooc = [&](int32_t a, int32_t b) {
         int64_t n = 0;
         for (int32_t u = 0; u < rec_->n_users(); ++u) {
@@ -267,16 +271,7 @@ TEST_F(RecommenderTest, DefaultSimilarityIsCosineWithoutMeanAndTopDirection) {
         for (int32_t c = 0; c < C; ++c) dot += r[c] * v[static_cast<size_t>(c)];
         for (int32_t c = 0; c < C; ++c) r[c] -= dot * v[static_cast<size_t>(c)];
     }
-    auto cosine = [&](int32_t a, int32_t b) {
-        double ab = 0, aa = 0, bb = 0;
-        for (int32_t c = 0; c < C; ++c) {
-            const double x = X[static_cast<size_t>(a) * C + c], y = X[static_cast<size_t>(b) * C + c];
-            ab += x * y;
-            aa += x * x;
-            bb += y * y;
-        }
-        return ab / std::sqrt(aa * bb);
-    };
+    auto cosine = [&](int32_t a, int32_t b) { return row_cosine(X.data(), C, a, b); };
     const Recommender raw(make_tiny_model(), SimilaritySpace::RAW);
     int32_t differs_from_raw = 0;
     for (int32_t q : {1, 4, 33, 60}) {
