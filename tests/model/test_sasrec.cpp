@@ -320,6 +320,17 @@ TEST(Sasrec, BadInputThrows) {
     Workspace wsd(dropcfg, 2);
     ParamArena wd(dropcfg);
     EXPECT_THROW(sasrec_forward(wd, wsd, m.seq.data(), 2, true, nullptr), Error);  // dropout needs an Rng
+    // Wider than the kernels' per-thread stack partials allow (a hand-made or newer model
+    // file): refused by name before any buffer is sized from it.
+    ModelConfig wide = m.cfg;
+    wide.hidden = kMaxHidden + 1;
+    try {
+        wide.validate();
+        ADD_FAILURE() << "hidden " << wide.hidden << " accepted";
+    } catch (const UsageError& e) {
+        EXPECT_NE(std::string(e.what()).find("--hidden: must be in [1, 4096]"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(ParamArena{wide}, UsageError);
 }
 
 TEST(Sasrec, TrainFlops) {
