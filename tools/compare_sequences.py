@@ -33,11 +33,12 @@ def classify(base, other):
     if base == other:
         return "identical"
     if len(other) == len(base) + 1:
-        for pos in range(len(base) + 1):
-            if other[:pos] + other[pos + 1:] == base:
-                if pos == len(other) - 2:
-                    return "one item inserted before the last"
-                return f"one item inserted at position {pos} of {len(other)}"
+        # the extra item is at the first position where the two differ (or at the end)
+        pos = next((i for i, (a, b) in enumerate(zip(base, other)) if a != b), len(base))
+        if other[:pos] + other[pos + 1:] == base:
+            if pos == len(other) - 2:
+                return "one item inserted before the last"
+            return f"one item inserted at position {pos} of {len(other)}"
     return "other difference"
 
 

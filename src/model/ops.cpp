@@ -34,6 +34,17 @@ int team_size() {
 #endif
 }
 
+// Runs fn on each thread of the current team in turn, thread 0 first, with a barrier after
+// each: per-thread partial sums added this way give a result fixed for a given thread count.
+// Every thread of the team must call it.
+template <class Fn>
+void in_thread_order(Fn&& fn) {
+    for (int t = 0; t < team_size(); ++t) {
+        if (t == thread_id()) fn();
+#pragma omp barrier
+    }
+}
+
 inline float keep_scale(float p) { return p > 0.f ? 1.f / (1.f - p) : 1.f; }
 
 }  // namespace
@@ -261,14 +272,12 @@ void layernorm_backward(float* dinp, float* dw, float* db, const float* dout, co
                 pb[c] += dy[c];
             }
         }
-        for (int t = 0; t < team_size(); ++t) {
-            if (t == thread_id())
-                for (int c = 0; c < C; ++c) {
-                    dw[c] += pw[c];
-                    db[c] += pb[c];
-                }
-#pragma omp barrier
-        }
+        in_thread_order([&] {
+            for (int c = 0; c < C; ++c) {
+                dw[c] += pw[c];
+                db[c] += pb[c];
+            }
+        });
     }
 }
 
@@ -330,14 +339,11 @@ void weight_grad(float* dw, float* db, const float* dout, int ldd, const float* 
                     for (int o = 0; o < OC; ++o) pdb[o] += d[o];
                 }
         }
-        for (int t = 0; t < team_size(); ++t) {
-            if (t == thread_id()) {
-                for (size_t i = 0; i < static_cast<size_t>(OC) * IC; ++i) dw[i] += part[i];
-                if (db)
-                    for (int o = 0; o < OC; ++o) db[o] += pdb[o];
-            }
-#pragma omp barrier
-        }
+        in_thread_order([&] {
+            for (size_t i = 0; i < static_cast<size_t>(OC) * IC; ++i) dw[i] += part[i];
+            if (db)
+                for (int o = 0; o < OC; ++o) db[o] += pdb[o];
+        });
     }
 }
 
